@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Handles: making an fd to send, and opening one that came from elsewhere.
+ * A received fd is hostile until sb_check_memfd(), sb_check_seals() and the
+ * size and access-mode checks below have passed.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define OPEN_FLAGS (SEALBUF_OPEN_RDONLY | SEALBUF_OPEN_KEEP_HANDLE)
+
+static int reopen_rdonly(int fd)
+{
+	char path[64];
+	int r;
+
+	/* A new open file description: read-only, whatever mode fd has. */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	r = sb_open(path, O_RDONLY);
+	return r < 0 ? sb_fail_sys(r, "reopening the memfd read-only through /proc/self/fd") : r;
+}
+
+int sb_share_fd(const struct sealbuf_region *region, uint32_t flags, int *ret_fd)
+{
+	int r;
+
+	if (!region || !ret_fd)
+		return sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT, "region or ret_fd is NULL");
+	r = sb_check_flags(flags, SEALBUF_SHARE_RDONLY, "share flags");
+	if (r < 0)
+		return r;
+	if (region->fd < 0)
+		return sb_fail(-EBADF, SEALBUF_R_NO_HANDLE,
+			       "region was opened without SEALBUF_OPEN_KEEP_HANDLE: it has no handle to share");
+	if (flags & SEALBUF_SHARE_RDONLY)
+		r = reopen_rdonly(region->fd);
+	else if ((r = sb_fcntl(region->fd, F_DUPFD_CLOEXEC, 3)) < 0)
+		r = sb_fail_sys(r, "fcntl(F_DUPFD_CLOEXEC)");
+	if (r < 0)
+		return r;
+	*ret_fd = r;
+	return 0;
+}
+
+SEALBUF_EXPORT int sealbuf_region_share(const struct sealbuf_region *region,
+					uint32_t flags, int *ret_fd)
+{
+	return sb_share_fd(region, flags, ret_fd);
+}
+
+static int check_access(int fd, bool writable)
+{
+	int fl = sb_fcntl(fd, F_GETFL, 0);
+
+	if (fl < 0)
+		return sb_fail_sys(fl, "fcntl(F_GETFL)");
+	if ((fl & O_ACCMODE) == O_WRONLY)
+		return sb_fail(-EACCES, SEALBUF_R_ACCESS_MODE,
+			       "fd %d is write-only: it cannot be mapped", fd);
+	if (writable && (fl & O_ACCMODE) == O_RDONLY)
+		return sb_fail(-EACCES, SEALBUF_R_ACCESS_MODE,
+			       "fd %d is read-only: open it with SEALBUF_OPEN_RDONLY", fd);
+	return 0;
+}
+
+static int check_size(int fd, enum sealbuf_kind kind, size_t size, size_t file_size,
+		      size_t page)
+{
+	size_t expected;
+	int r = sb_file_size(kind, size, page, &expected);
+
+	if (r < 0)
+		return r;
+	if (file_size != expected)
+		return sb_fail(-ERANGE, SEALBUF_R_SIZE_MISMATCH,
+			       "fd %d holds %zu bytes; a region of %zu bytes declared needs %zu",
+			       fd, file_size, size, expected);
+	return 0;
+}
+
+/* Validate and map @fd; on success the region owns it. */
+static int open_fd(int fd, size_t size, const struct sealbuf_open_opts *o,
+		   struct sealbuf_region **ret_region)
+{
+	enum sealbuf_kind kind = o->kind ? o->kind : SEALBUF_KIND_PLAIN;
+	bool writable = !(o->flags & SEALBUF_OPEN_RDONLY);
+	struct sealbuf_region *r;
+	size_t file_size, page;
+	int ret;
+
+	if (kind > SEALBUF_KIND_MIRROR)
+		return sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT, "unknown region kind %u", kind);
+	ret = sb_check_memfd(fd, &file_size, &page);
+	if (ret == 0)
+		ret = sb_check_seals(fd);
+	if (ret == 0)
+		ret = check_access(fd, writable);
+	if (ret == 0)
+		ret = check_size(fd, kind, size, file_size, page);
+	if (ret == 0)
+		ret = sb_region_new(&r);
+	if (ret < 0)
+		return ret;
+	r->fd = fd;
+	r->kind = kind;
+	r->size = size;
+	ret = sb_region_map(r, file_size, writable);
+	if (ret == 0 && kind != SEALBUF_KIND_PLAIN)
+		ret = sb_header_attach(r, size, page);
+	else if (ret == 0)
+		r->capacity = size;
+	if (ret < 0) {
+		r->fd = -1; /* the caller closes it */
+		sealbuf_region_free(r);
+		return ret;
+	}
+	if (!(o->flags & SEALBUF_OPEN_KEEP_HANDLE)) {
+		sb_close(r->fd);
+		r->fd = -1;
+	}
+	*ret_region = r;
+	return 0;
+}
+
+SEALBUF_EXPORT int sealbuf_region_open(int fd, size_t size,
+				       const struct sealbuf_open_opts *opts,
+				       struct sealbuf_region **ret_region)
+{
+	struct sealbuf_open_opts o;
+	int r = sb_opts_load(opts, offsetof(struct sealbuf_open_opts, flags),
+			     sizeof(o), &o);
+
+	if (r == 0)
+		r = sb_check_flags(o.flags, OPEN_FLAGS, "open flags");
+	if (r == 0 && !ret_region)
+		r = sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT, "ret_region is NULL");
+	if (r == 0)
+		r = open_fd(fd, size, &o, ret_region);
+	if (r < 0)
+		sb_close(fd);
+	return r;
+}

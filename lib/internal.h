@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Private declarations shared by the library's files and its tools. */
+#ifndef SEALBUF_INTERNAL_H
+#define SEALBUF_INTERNAL_H
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <syslog.h>
+
+#include "sealbuf.h"
+
+#define SEALBUF_EXPORT __attribute__((visibility("default")))
+#define SB_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define SB_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Kernel constants newer than some distributions' uAPI headers. */
+#ifndef MFD_NOEXEC_SEAL
+#define MFD_NOEXEC_SEAL 0x0008U
+#endif
+#ifndef F_SEAL_FUTURE_WRITE
+#define F_SEAL_FUTURE_WRITE 0x0010
+#endif
+#ifndef F_SEAL_EXEC
+#define F_SEAL_EXEC 0x0020
+#endif
+#ifndef MFD_HUGE_SHIFT
+#define MFD_HUGE_SHIFT 26
+#endif
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+struct sb_header; /* header.c: the reserved-region header in shared memory */
+
+struct sealbuf_region {
+	int fd;                  /* the memfd, or -1 once the handle is closed */
+	enum sealbuf_kind kind;
+	bool writable;           /* this process's mapping is PROT_WRITE */
+	uint8_t *map;            /* whole mapping; NULL when nothing is mapped */
+	size_t map_size;         /* bytes mapped (== file size) */
+	uint8_t *data;           /* map, or the payload after the header page */
+	size_t size;             /* requested (plain) or last seen valid size */
+	size_t capacity;         /* bytes available at data */
+	struct sb_header *hdr;   /* reserved/mirror: header at map */
+	uint64_t seq;            /* reserved/mirror: last sequence seen */
+	void *mirror_src;        /* mirror: the caller's memory */
+};
+
+/* error.c: record the reason for a failure, log it, and return @err (< 0). */
+int sb_fail_at(int err, enum sealbuf_reason reason, const char *file, int line,
+	       const char *fn, const char *fmt, ...) SB_PRINTF(6, 7);
+#define sb_fail(err, reason, ...)                                              \
+	sb_fail_at((err), (reason), __FILE__, __LINE__, __func__, __VA_ARGS__)
+/* A system call failed with @err (< 0): reason SEALBUF_R_SYSCALL. */
+#define sb_fail_sys(err, what)                                                 \
+	sb_fail((err), SEALBUF_R_SYSCALL, "%s: %s", (what), strerror(-(err)))
+void sb_log_at(int prio, const char *file, int line, const char *fn,
+	       const char *fmt, ...) SB_PRINTF(5, 6);
+#define sb_log(prio, ...) sb_log_at((prio), __FILE__, __LINE__, __func__, __VA_ARGS__)
+
+/* opts.c: validate an extensible option struct; copy it into @out (zeroed). */
+int sb_opts_load(const void *opts, size_t min_sz, size_t our_sz, void *out);
+int sb_check_flags(uint32_t flags, uint32_t known, const char *what);
+
+/* sys.c: each system call wrapped once; EINTR retried; -errno returned. */
+int sb_memfd_create(const char *name, unsigned int flags);
+int sb_ftruncate(int fd, off_t len);
+int sb_fallocate(int fd, off_t len);
+int sb_fcntl(int fd, int cmd, int arg);
+int sb_mmap(size_t len, int prot, int fd, void **ret);
+void sb_munmap(void *addr, size_t len);
+void sb_close(int fd);
+int sb_open(const char *path, int flags);
+ssize_t sb_sendmsg(int fd, const struct msghdr *msg, int flags);
+ssize_t sb_recvmsg(int fd, struct msghdr *msg, int flags);
+int sb_poll_in(int fd, int timeout_ms);
+int sb_ioctl(int fd, unsigned long req, void *arg);
+int sb_madvise(void *addr, size_t len, int advice);
+size_t sb_page_size(void);
+/* Round @n up to a multiple of @align (a power of two); false on overflow. */
+bool sb_round_up(size_t n, size_t align, size_t *ret);
+/* Describe what @fd is ("a pipe", "a regular file on ext4", ...). */
+const char *sb_describe_fd(int fd, char *buf, size_t len);
+
+/* seal_policy.c: the seals every region carries, and the check of a peer's fd. */
+#define SB_SEALS_REQUIRED (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
+#define SB_SEALS_FORBIDDEN (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)
+int sb_seal(int fd);
+int sb_check_seals(int fd);
+/* Checks that @fd is a memfd; its file size and page size come back. */
+int sb_check_memfd(int fd, size_t *ret_file_size, size_t *ret_page);
+
+/* handle.c: a new fd for @region (read-only reopen with SEALBUF_SHARE_RDONLY). */
+int sb_share_fd(const struct sealbuf_region *region, uint32_t flags, int *ret_fd);
+
+/* region.c */
+int sb_region_new(struct sealbuf_region **ret);
+int sb_region_map(struct sealbuf_region *r, size_t file_size, bool writable);
+int sb_memfd_new(size_t file_size, const struct sealbuf_create_opts *o, int *ret_fd);
+int sb_region_create_kind(enum sealbuf_kind kind, size_t size,
+			  const struct sealbuf_create_opts *opts,
+			  struct sealbuf_region **ret_region);
+int sb_create_opts_load(const struct sealbuf_create_opts *opts,
+			struct sealbuf_create_opts *out);
+/* File size of a region of @kind holding @size bytes (page-rounded). */
+int sb_file_size(enum sealbuf_kind kind, size_t size, size_t page, size_t *ret);
+
+/*
+ * header.c: reserved and mirror regions. init writes a fresh header into a
+ * new region's first page (of @page bytes); attach validates the header of a
+ * region received from a peer, whose declared capacity is @capacity.
+ */
+int sb_header_init(struct sealbuf_region *r, size_t capacity, size_t page);
+int sb_header_attach(struct sealbuf_region *r, size_t capacity, size_t page);
+
+#endif

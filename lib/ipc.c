@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Sending and receiving regions over AF_UNIX sockets: one message carries
+ * the fd (SCM_RIGHTS) and its 32-byte description (wire.c).
+ */
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "wire.h"
+
+/* Room for a few fds: more than one is already an error, the rest the kernel drops. */
+#define MAX_FDS 8
+
+static int send_err(ssize_t n)
+{
+	if (n == -EPIPE || n == -ECONNRESET || n == -ENOTCONN)
+		return sb_fail((int)n, SEALBUF_R_PEER_CLOSED, "sendmsg: the peer has gone (%s)",
+			       strerror((int)-n));
+	if (n == -EAGAIN)
+		return sb_fail((int)n, SEALBUF_R_WOULD_BLOCK, "sendmsg: the socket is full");
+	return sb_fail_sys((int)n, "sendmsg");
+}
+
+static int send_msg(int sock, int fd, const uint8_t *buf, size_t len)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl = { 0 };
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	size_t sent = 0;
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	/* A stream socket may take the bytes in parts; the fd goes with the first. */
+	while (sent < len) {
+		ssize_t n = sb_sendmsg(sock, &msg, 0);
+		if (n < 0)
+			return send_err(n);
+		sent += (size_t)n;
+		iov.iov_base = (void *)(buf + sent);
+		iov.iov_len = len - sent;
+		msg.msg_control = NULL;
+		msg.msg_controllen = 0;
+	}
+	return 0;
+}
+
+SEALBUF_EXPORT int sealbuf_region_send(int sock, const struct sealbuf_region *region,
+				       uint32_t flags)
+{
+	uint8_t buf[SB_WIRE_LEN];
+	struct sb_wire w = { .magic = SB_WIRE_MAGIC, .version = SB_WIRE_VERSION,
+			     .length = SB_WIRE_LEN };
+	int fd, r;
+
+	r = sb_share_fd(region, flags, &fd);
+	if (r < 0)
+		return r;
+	w.kind = region->kind;
+	w.flags = (flags & SEALBUF_SHARE_RDONLY) ? SB_WIRE_RDONLY : 0;
+	w.size = region->kind == SEALBUF_KIND_PLAIN ? region->size : region->capacity;
+	w.file_size = region->map_size;
+	sb_wire_encode(&w, buf);
+	r = send_msg(sock, fd, buf, sizeof(buf));
+	sb_close(fd);
+	return r;
+}
+
+struct inbox {
+	int fds[MAX_FDS];
+	size_t nfds;
+	bool ctrunc;
+	uint8_t buf[SB_WIRE_LEN + 1]; /* one spare byte reveals an oversized datagram */
+	size_t len;
+	bool oversized;
+};
+
+static void inbox_close(struct inbox *in)
+{
+	for (size_t i = 0; i < in->nfds; i++)
+		sb_close(in->fds[i]);
+	in->nfds = 0;
+}
+
+static void take_fds(struct inbox *in, struct msghdr *msg)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < n; i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (in->nfds < MAX_FDS)
+				in->fds[in->nfds++] = fd;
+			else
+				sb_close(fd); /* cannot happen with our buffer; stay safe */
+		}
+	}
+	if (msg->msg_flags & MSG_CTRUNC)
+		in->ctrunc = true;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait until readable; timeout_ms: 0 forever, < 0 not at all. */
+static int wait_readable(int sock, int timeout_ms, int64_t deadline, bool started)
+{
+	int left = timeout_ms > 0 ? (int)(deadline - now_ms()) : timeout_ms == 0 ? -1 : 0;
+	int r = sb_poll_in(sock, left < 0 && timeout_ms > 0 ? 0 : left);
+
+	if (r < 0)
+		return sb_fail_sys(r, "poll");
+	if (r > 0)
+		return 0;
+	if (started)
+		return sb_fail(-ETIMEDOUT, SEALBUF_R_TIMEOUT,
+			       "the peer sent part of a message and stalled; the stream is out of step: close it");
+	if (timeout_ms < 0)
+		return sb_fail(-EAGAIN, SEALBUF_R_WOULD_BLOCK, "no message queued");
+	return sb_fail(-ETIMEDOUT, SEALBUF_R_TIMEOUT, "no message within %d ms", timeout_ms);
+}
+
+static int recv_part(int sock, struct inbox *in, size_t want)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(MAX_FDS * sizeof(int))];
+	} ctl;
+	struct iovec iov = { .iov_base = in->buf + in->len, .iov_len = want };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf) };
+	ssize_t n = sb_recvmsg(sock, &msg, MSG_DONTWAIT);
+
+	if (n == -EAGAIN)
+		return 0; /* woken for nothing; wait again */
+	if (n < 0)
+		return n == -ECONNRESET
+			       ? sb_fail(-ECONNRESET, SEALBUF_R_PEER_CLOSED, "the peer reset the connection")
+			       : sb_fail_sys((int)n, "recvmsg");
+	take_fds(in, &msg);
+	if (n == 0)
+		return sb_fail(-ECONNRESET, SEALBUF_R_PEER_CLOSED,
+			       in->len ? "the peer closed the socket in the middle of a message"
+				       : "the peer closed the socket");
+	in->len += (size_t)n;
+	if (msg.msg_flags & MSG_TRUNC)
+		in->oversized = true;
+	return 1;
+}
+
+static int socket_type(int sock, int *ret)
+{
+	socklen_t len = sizeof(*ret);
+
+	if (getsockopt(sock, SOL_SOCKET, SO_TYPE, ret, &len) < 0)
+		return errno == ENOTSOCK
+			       ? sb_fail(-ENOTSOCK, SEALBUF_R_INVALID_ARGUMENT, "fd %d is not a socket", sock)
+			       : sb_fail_sys(-errno, "getsockopt(SO_TYPE)");
+	return 0;
+}
+
+/*
+ * Read one message: a datagram (SEQPACKET, DGRAM) in one go, or exactly
+ * SB_WIRE_LEN bytes of a stream, never more, so the next message stays queued.
+ */
+static int read_message(int sock, int timeout_ms, struct inbox *in)
+{
+	int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	int type, r = socket_type(sock, &type);
+
+	while (r == 0) {
+		r = wait_readable(sock, timeout_ms, deadline, in->len > 0);
+		if (r == 0 && type == SOCK_STREAM)
+			r = recv_part(sock, in, SB_WIRE_LEN - in->len);
+		else if (r == 0)
+			r = recv_part(sock, in, sizeof(in->buf));
+		if (r == 1 && (type != SOCK_STREAM || in->len == SB_WIRE_LEN))
+			return 0;
+		if (r == 1)
+			r = 0;
+	}
+	return r;
+}
+
+static int check_fds(const struct inbox *in)
+{
+	if (in->ctrunc || in->nfds > 1)
+		return sb_fail(-EBADMSG, SEALBUF_R_EXTRA_FDS,
+			       "the message carried %s%zu fds, one expected: all closed",
+			       in->ctrunc ? "more than " : "", in->nfds);
+	if (in->nfds == 0)
+		return sb_fail(-EBADMSG, SEALBUF_R_NO_FD, "the message carried no fd");
+	return 0;
+}
+
+static int open_received(const struct sb_wire *w, int fd, uint32_t flags,
+			 struct sealbuf_region **ret)
+{
+	SEALBUF_OPTS(sealbuf_open_opts, o, .flags = flags, .kind = w->kind);
+	struct sealbuf_region *region;
+	int r;
+
+	if ((w->flags & SB_WIRE_RDONLY) && !(flags & SEALBUF_OPEN_RDONLY)) {
+		sb_close(fd);
+		return sb_fail(-EACCES, SEALBUF_R_ACCESS_MODE,
+			       "the sender shared this region read-only: receive it with SEALBUF_OPEN_RDONLY");
+	}
+	r = sealbuf_region_open(fd, (size_t)w->size, &o, &region);
+	if (r < 0)
+		return r;
+	if (region->map_size != w->file_size) {
+		sealbuf_region_free(region);
+		return sb_fail(-ERANGE, SEALBUF_R_SIZE_MISMATCH,
+			       "the message declares a %llu-byte file; the fd holds %zu",
+			       (unsigned long long)w->file_size, region->map_size);
+	}
+	*ret = region;
+	return 0;
+}
+
+SEALBUF_EXPORT int sealbuf_region_recv(int sock, const struct sealbuf_recv_opts *opts,
+				       struct sealbuf_region **ret_region)
+{
+	struct sealbuf_recv_opts o;
+	struct inbox in = { .nfds = 0 };
+	struct sb_wire w;
+	int r = sb_opts_load(opts, offsetof(struct sealbuf_recv_opts, flags), sizeof(o), &o);
+
+	if (r == 0)
+		r = sb_check_flags(o.flags, SEALBUF_OPEN_RDONLY | SEALBUF_OPEN_KEEP_HANDLE,
+				   "receive flags");
+	if (r == 0 && !ret_region)
+		r = sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT, "ret_region is NULL");
+	if (r == 0)
+		r = read_message(sock, o.timeout_ms, &in);
+	if (r == 0 && in.oversized)
+		r = sb_fail(-EBADMSG, SEALBUF_R_BAD_MESSAGE,
+			    "the message is longer than the %u bytes of a sealbuf message", SB_WIRE_LEN);
+	if (r == 0)
+		r = sb_wire_decode(in.buf, in.len, &w);
+	if (r == 0)
+		r = check_fds(&in);
+	if (r < 0) {
+		inbox_close(&in);
+		return r;
+	}
+	return open_received(&w, in.fds[0], o.flags, ret_region);
+}

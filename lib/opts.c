@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Extensible option structs: each carries its size (libbpf's OPTS pattern). */
+#include "internal.h"
+
+/*
+ * A caller built against an older header passes a smaller struct (the
+ * missing tail means defaults); a newer one a larger struct, accepted only
+ * if the fields we do not know are zero.
+ */
+int sb_opts_load(const void *opts, size_t min_sz, size_t our_sz, void *out)
+{
+	const uint8_t *p = opts;
+	size_t sz;
+
+	memset(out, 0, our_sz);
+	if (!opts)
+		return 0;
+	memcpy(&sz, opts, sizeof(sz));
+	if (sz < min_sz)
+		return sb_fail(-EINVAL, SEALBUF_R_BAD_OPTS_SIZE,
+			       "options .sz is %zu, at least %zu expected (use SEALBUF_OPTS)",
+			       sz, min_sz);
+	for (size_t i = our_sz; i < sz; i++)
+		if (p[i])
+			return sb_fail(-EINVAL, SEALBUF_R_BAD_OPTS_SIZE,
+				       "options set a field at byte %zu that this version of sealbuf does not know",
+				       i);
+	memcpy(out, opts, sz < our_sz ? sz : our_sz);
+	return 0;
+}
+
+int sb_check_flags(uint32_t flags, uint32_t known, const char *what)
+{
+	if (flags & ~known)
+		return sb_fail(-EINVAL, SEALBUF_R_UNKNOWN_FLAGS,
+			       "%s: unknown flag bits 0x%x", what, flags & ~known);
+	return 0;
+}

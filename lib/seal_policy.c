@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The sealing policy. Every region carries exactly F_SEAL_SHRINK|F_SEAL_GROW|
+ * F_SEAL_SEAL (plus F_SEAL_EXEC where MFD_NOEXEC_SEAL added it): the sender
+ * can never resize the memfd under a receiver's mapping (no SIGBUS), nobody
+ * can change the seals later, and it is the set /dev/udmabuf accepts (it
+ * refuses WRITE and FUTURE_WRITE). A peer's fd is checked against the same
+ * policy before it is mapped.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+#include <linux/magic.h>
+
+#include "internal.h"
+
+int sb_seal(int fd)
+{
+	int r = sb_fcntl(fd, F_ADD_SEALS, SB_SEALS_REQUIRED);
+
+	return r < 0 ? sb_fail_sys(r, "fcntl(F_ADD_SEALS)") : 0;
+}
+
+static int seals_str(int seals, char *buf, size_t len)
+{
+	return snprintf(buf, len, "%s%s%s%s%s%s", seals & F_SEAL_SEAL ? " SEAL" : "",
+			seals & F_SEAL_SHRINK ? " SHRINK" : "",
+			seals & F_SEAL_GROW ? " GROW" : "",
+			seals & F_SEAL_WRITE ? " WRITE" : "",
+			seals & F_SEAL_FUTURE_WRITE ? " FUTURE_WRITE" : "",
+			seals & F_SEAL_EXEC ? " EXEC" : "");
+}
+
+int sb_check_seals(int fd)
+{
+	char have[64];
+	int seals = sb_fcntl(fd, F_GET_SEALS, 0);
+
+	if (seals < 0)
+		return sb_fail(-EBADFD, SEALBUF_R_NOT_MEMFD,
+			       "fd %d has no seals at all (F_GET_SEALS: %s): not a memfd",
+			       fd, strerror(-seals));
+	seals_str(seals, have, sizeof(have));
+	/* Files made without MFD_ALLOW_SEALING report SEAL alone, forever. */
+	if (seals == F_SEAL_SEAL)
+		return sb_fail(-EPERM, SEALBUF_R_NOT_SEALABLE,
+			       "fd %d cannot be sealed (memfd made without MFD_ALLOW_SEALING, or a plain tmpfs file)",
+			       fd);
+	if (seals & SB_SEALS_FORBIDDEN)
+		return sb_fail(-EPERM, SEALBUF_R_SEALS_EXTRA,
+			       "fd %d carries seals {%s }: WRITE/FUTURE_WRITE forbid writers and dma-buf export",
+			       fd, have);
+	if ((seals & SB_SEALS_REQUIRED) != SB_SEALS_REQUIRED)
+		return sb_fail(-EPERM, SEALBUF_R_SEALS_MISSING,
+			       "fd %d carries seals {%s }, needs SHRINK GROW SEAL: its sender could still resize it",
+			       fd, have);
+	return 0;
+}
+
+/* memfds are named "/memfd:NAME (deleted)" in /proc; tmpfs files by their path. */
+static bool is_memfd_link(int fd)
+{
+	char path[64], target[sizeof("/memfd:")];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return true; /* no /proc: the seal check still stands guard */
+	target[n] = '\0';
+	return strcmp(target, "/memfd:") == 0;
+}
+
+int sb_check_memfd(int fd, size_t *ret_file_size, size_t *ret_page)
+{
+	struct stat st;
+	struct statfs sfs;
+	char what[96];
+
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return sb_fail(-EBADF, SEALBUF_R_INVALID_ARGUMENT,
+			       "fd %d is not an open file descriptor", fd);
+	if (!S_ISREG(st.st_mode) || fstatfs(fd, &sfs) < 0 ||
+	    (sfs.f_type != TMPFS_MAGIC && sfs.f_type != HUGETLBFS_MAGIC) ||
+	    !is_memfd_link(fd))
+		return sb_fail(-EBADFD, SEALBUF_R_NOT_MEMFD, "fd %d is %s, not a memfd",
+			       fd, sb_describe_fd(fd, what, sizeof(what)));
+	*ret_file_size = (size_t)st.st_size;
+	/* hugetlbfs reports its page size as the block size. */
+	*ret_page = sfs.f_type == HUGETLBFS_MAGIC ? (size_t)st.st_blksize : sb_page_size();
+	return 0;
+}

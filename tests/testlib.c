@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "testlib.h"
+
+void tl_skip(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("SKIP: ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fputc('\n', stdout);
+	fflush(stdout);
+	exit(EXIT_SKIP);
+}
+
+int tl_count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	assert_non_null(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n - 3; /* ".", ".." and the directory's own fd */
+}
+
+int tl_count_memfd_maps(void)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	char line[512];
+	int n = 0;
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "/memfd:"))
+			n++;
+	fclose(f);
+	return n;
+}
+
+struct leak_state {
+	int fds, maps;
+};
+
+static struct leak_state leak_state;
+
+int tl_leak_setup(void **state)
+{
+	leak_state.fds = tl_count_fds();
+	leak_state.maps = tl_count_memfd_maps();
+	*state = &leak_state;
+	return 0;
+}
+
+int tl_leak_teardown(void **state)
+{
+	struct leak_state *s = *state;
+	int fds = tl_count_fds(), maps = tl_count_memfd_maps();
+
+	if (fds != s->fds || maps != s->maps) {
+		print_error("leak: %d fds before, %d after; %d memfd mappings before, %d after\n",
+			    s->fds, fds, s->maps, maps);
+		return -1;
+	}
+	return 0;
+}
+
+void tl_socketpair(int type, int sv[2])
+{
+	assert_int_equal(socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, sv), 0);
+}
+
+void tl_send_raw(int sock, const void *buf, size_t len, const int *fds, size_t nfds)
+{
+	char ctl[CMSG_SPACE(64 * sizeof(int))];
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	memset(ctl, 0, sizeof(ctl));
+	if (nfds) {
+		struct cmsghdr *c;
+		msg.msg_control = ctl;
+		msg.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
+		c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+		memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
+	}
+	assert_int_equal(sendmsg(sock, &msg, MSG_NOSIGNAL), (ssize_t)len);
+}
+
+static uint8_t pattern(size_t i, uint32_t seed)
+{
+	return (uint8_t)((i * 2654435761u) >> 13 ^ seed);
+}
+
+void tl_fill(void *p, size_t len, uint32_t seed)
+{
+	for (size_t i = 0; i < len; i++)
+		((uint8_t *)p)[i] = pattern(i, seed);
+}
+
+int tl_check(const void *p, size_t len, uint32_t seed)
+{
+	for (size_t i = 0; i < len; i++)
+		if (((const uint8_t *)p)[i] != pattern(i, seed))
+			return 0;
+	return 1;
+}
