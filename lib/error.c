@@ -52,8 +52,8 @@ SEALBUF_EXPORT void sealbuf_set_log_fn(sealbuf_log_fn fn, void *userdata)
 	log_userdata = userdata;
 }
 
-static void log_va(int prio, const char *file, int line, const char *fn,
-		   const char *fmt, va_list ap)
+static void SB_PRINTF(5, 0) log_va(int prio, const char *file, int line,
+				   const char *fn, const char *fmt, va_list ap)
 {
 	char msg[512];
 
