@@ -78,11 +78,20 @@ int sb_check_memfd(int fd, size_t *ret_file_size, size_t *ret_page)
 	struct stat st;
 	struct statfs sfs;
 	char what[96];
+	int err;
 
-	if (fd < 0 || fstat(fd, &st) < 0)
-		return sb_fail(-EBADF, SEALBUF_R_INVALID_ARGUMENT,
-			       "fd %d is not an open file descriptor", fd);
-	if (!S_ISREG(st.st_mode) || fstatfs(fd, &sfs) < 0 ||
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		err = fd < 0 ? -EBADF : -errno;
+		return err == -EBADF ? sb_fail(-EBADF, SEALBUF_R_INVALID_ARGUMENT,
+					       "fd %d is not an open file descriptor", fd)
+				     : sb_fail_sys(err, "fstat");
+	}
+	/* Out of kernel memory is not "not a memfd": say what really failed. */
+	if (S_ISREG(st.st_mode) && fstatfs(fd, &sfs) < 0) {
+		err = -errno;
+		return sb_fail_sys(err, "fstatfs");
+	}
+	if (!S_ISREG(st.st_mode) ||
 	    (sfs.f_type != TMPFS_MAGIC && sfs.f_type != HUGETLBFS_MAGIC) ||
 	    !is_memfd_link(fd))
 		return sb_fail(-EBADFD, SEALBUF_R_NOT_MEMFD, "fd %d is %s, not a memfd",
