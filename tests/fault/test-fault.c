@@ -1,0 +1,342 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Fault injection: every libc call of every public operation fails in turn. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "fault.h"
+#include "testlib.h"
+
+#define ANY (-1)
+
+/*
+ * What the caller must see when a call fails with an errno. Rules are
+ * tried in order; ctx ANY matches every fcntl/ioctl command, err 0 every
+ * errno. No matching rule: the kernel's errno with SEALBUF_R_SYSCALL.
+ * ret 0 means the library recovers and the operation succeeds.
+ */
+struct rule {
+	const char *fn;
+	long ctx;
+	int err;
+	int ret;
+	enum sealbuf_reason reason;
+};
+
+static const struct rule rules[] = {
+	/* Each sys.c wrapper retries EINTR. */
+	{ "memfd_create", ANY, EINTR, 0, 0 },
+	{ "ftruncate", ANY, EINTR, 0, 0 },
+	{ "fallocate", ANY, EINTR, 0, 0 },
+	{ "fcntl", ANY, EINTR, 0, 0 },
+	{ "open", ANY, EINTR, 0, 0 },
+	{ "sendmsg", ANY, EINTR, 0, 0 },
+	{ "recvmsg", ANY, EINTR, 0, 0 },
+	{ "poll", ANY, EINTR, 0, 0 },
+	{ "ioctl", ANY, EINTR, 0, 0 },
+	{ "madvise", ANY, 0, 0, 0 },  /* prefault falls back to touching each page */
+	{ "readlink", ANY, 0, 0, 0 }, /* no /proc: the seal check still stands guard */
+	{ "fopen", ANY, 0, 0, 0 },    /* no /proc/meminfo: no up-front size check */
+	{ "recvmsg", ANY, EAGAIN, 0, 0 }, /* woken for nothing: wait again */
+	{ "ftruncate", ANY, EFBIG, -EFBIG, SEALBUF_R_TOO_LARGE },
+	{ "ftruncate", ANY, EINVAL, -EFBIG, SEALBUF_R_TOO_LARGE },
+	{ "fallocate", ANY, ENOSPC, -ENOSPC, SEALBUF_R_NO_MEMORY },
+	{ "fallocate", ANY, ENOMEM, -ENOMEM, SEALBUF_R_NO_MEMORY },
+	{ "fallocate", ANY, EFBIG, -EFBIG, SEALBUF_R_TOO_LARGE },
+	/* No seals to read (EINVAL: not shmem; EBADF: an O_PATH fd): not a usable memfd. */
+	{ "fcntl", F_GET_SEALS, 0, -EBADFD, SEALBUF_R_NOT_MEMFD },
+	{ "mmap", ANY, ENOMEM, -ENOMEM, SEALBUF_R_NO_MEMORY },
+	{ "mmap", ANY, EACCES, -EACCES, SEALBUF_R_ACCESS_MODE },
+	{ "sendmsg", ANY, EPIPE, -EPIPE, SEALBUF_R_PEER_CLOSED },
+	{ "sendmsg", ANY, ECONNRESET, -ECONNRESET, SEALBUF_R_PEER_CLOSED },
+	{ "sendmsg", ANY, EAGAIN, -EAGAIN, SEALBUF_R_WOULD_BLOCK },
+	{ "recvmsg", ANY, ECONNRESET, -ECONNRESET, SEALBUF_R_PEER_CLOSED },
+	{ "fstat", ANY, EBADF, -EBADF, SEALBUF_R_INVALID_ARGUMENT },
+	{ "getsockopt", ANY, ENOTSOCK, -ENOTSOCK, SEALBUF_R_INVALID_ARGUMENT },
+	{ "calloc", ANY, ENOMEM, -ENOMEM, SEALBUF_R_NO_MEMORY },
+	{ "malloc", ANY, ENOMEM, -ENOMEM, SEALBUF_R_NO_MEMORY },
+};
+
+/* The errnos each call can really give (its man page), EINTR where it can block. */
+static const struct {
+	const char *fn;
+	int errs[8];
+} errnos[] = {
+	{ "memfd_create", { EMFILE, ENFILE, ENOMEM, EINTR } },
+	{ "ftruncate", { EFBIG, EINVAL, EPERM, EIO, EINTR } },
+	{ "fallocate", { ENOSPC, ENOMEM, EFBIG, EIO, EOPNOTSUPP, EINTR } },
+	{ "fcntl", { EINVAL, EBADF, EPERM, EBUSY, EMFILE, EINTR } },
+	{ "mmap", { ENOMEM, EACCES, EAGAIN, ENODEV, EPERM } },
+	{ "ioctl", { EINVAL, ENOTTY, ENOMEM, EINTR } },
+	{ "open", { EMFILE, ENFILE, EACCES, ENOENT, ENOMEM, EINTR } },
+	{ "fstat", { EBADF, ENOMEM } },
+	{ "fstatfs", { ENOMEM, EIO } },
+	{ "readlink", { ENOENT, EACCES } },
+	{ "getsockopt", { ENOTSOCK, EBADF } },
+	{ "poll", { ENOMEM, EINTR } },
+	{ "madvise", { EINVAL, ENOMEM, EINTR } },
+	{ "sendmsg", { EPIPE, ECONNRESET, EAGAIN, ENOBUFS, ENOMEM, ETOOMANYREFS, EINTR } },
+	{ "recvmsg", { ECONNRESET, EAGAIN, ENOMEM, EINTR } },
+	{ "calloc", { ENOMEM } },
+	{ "malloc", { ENOMEM } },
+	{ "fopen", { ENOENT, EMFILE } },
+};
+
+static const int *errnos_of(const char *fn)
+{
+	for (size_t i = 0; i < (sizeof(errnos) / sizeof(errnos[0])); i++)
+		if (!strcmp(errnos[i].fn, fn))
+			return errnos[i].errs;
+	fail_msg("no errno list for %s: add one to test-fault.c", fn);
+	return NULL;
+}
+
+static const struct rule *rule_for(const struct fault_call *c, int err)
+{
+	static struct rule fallback;
+
+	for (size_t i = 0; i < (sizeof(rules) / sizeof(rules[0])); i++) {
+		const struct rule *r = &rules[i];
+		if (!strcmp(r->fn, c->fn) && (r->ctx == ANY || r->ctx == c->ctx) &&
+		    (!r->err || r->err == err))
+			return r;
+	}
+	fallback = (struct rule){ c->fn, ANY, err, -err, SEALBUF_R_SYSCALL };
+	return &fallback;
+}
+
+/* One public operation: set-up and clean-up run with no fault armed. */
+struct ctx {
+	struct sealbuf_region *src, *out;
+	int sv[2], fd;
+	size_t size;
+};
+
+struct op {
+	const char *name;
+	int sock;         /* socket type, or 0 for none */
+	uint32_t share;   /* sealbuf_share_flags for share/send set-ups */
+	uint32_t flags;   /* create, open or receive flags */
+	size_t size;
+	void (*setup)(const struct op *op, struct ctx *c);
+	int (*run)(const struct op *op, struct ctx *c);
+};
+
+static void setup_none(const struct op *op, struct ctx *c)
+{
+}
+
+static void setup_region(const struct op *op, struct ctx *c)
+{
+	assert_int_equal(sealbuf_region_create(op->size, NULL, &c->src), 0);
+	if (op->sock)
+		tl_socketpair(op->sock, c->sv);
+}
+
+static void setup_fd(const struct op *op, struct ctx *c)
+{
+	setup_region(op, c);
+	assert_int_equal(sealbuf_region_share(c->src, op->share, &c->fd), 0);
+}
+
+static void setup_sent(const struct op *op, struct ctx *c)
+{
+	setup_region(op, c);
+	assert_int_equal(sealbuf_region_send(c->sv[0], c->src, op->share), 0);
+}
+
+static int run_create(const struct op *op, struct ctx *c)
+{
+	SEALBUF_OPTS(sealbuf_create_opts, o, .flags = op->flags);
+
+	return sealbuf_region_create(op->size, &o, &c->out);
+}
+
+static int run_share(const struct op *op, struct ctx *c)
+{
+	return sealbuf_region_share(c->src, op->share, &c->fd);
+}
+
+static int run_open(const struct op *op, struct ctx *c)
+{
+	SEALBUF_OPTS(sealbuf_open_opts, o, .flags = op->flags);
+	int fd = c->fd;
+
+	c->fd = -1; /* taken by sealbuf_region_open, success or not */
+	return sealbuf_region_open(fd, op->size, &o, &c->out);
+}
+
+static int run_send(const struct op *op, struct ctx *c)
+{
+	return sealbuf_region_send(c->sv[0], c->src, op->share);
+}
+
+static int run_recv(const struct op *op, struct ctx *c)
+{
+	SEALBUF_OPTS(sealbuf_recv_opts, o, .flags = op->flags, .timeout_ms = 5000);
+
+	return sealbuf_region_recv(c->sv[1], &o, &c->out);
+}
+
+static void cleanup(struct ctx *c)
+{
+	sealbuf_region_free(c->out);
+	sealbuf_region_free(c->src);
+	if (c->fd >= 0)
+		close(c->fd);
+	if (c->sv[0] >= 0) {
+		close(c->sv[0]);
+		close(c->sv[1]);
+	}
+}
+
+static int run_once(const struct op *op, int nth, int err, bool trace, int *ncalls)
+{
+	struct ctx c = { .sv = { -1, -1 }, .fd = -1 };
+	int r;
+
+	op->setup(op, &c);
+	if (trace)
+		fault_trace();
+	else
+		fault_arm(nth, err);
+	r = op->run(op, &c);
+	*ncalls = fault_stop();
+	cleanup(&c);
+	return r;
+}
+
+static const char *cmd_name(const struct fault_call *c)
+{
+	if (strcmp(c->fn, "fcntl"))
+		return NULL;
+	switch (c->ctx) {
+	case F_ADD_SEALS: return "F_ADD_SEALS";
+	case F_GET_SEALS: return "F_GET_SEALS";
+	case F_GETFL: return "F_GETFL";
+	case F_DUPFD_CLOEXEC: return "F_DUPFD_CLOEXEC";
+	}
+	return NULL;
+}
+
+static const char *calls_str(const struct fault_call *calls, int n)
+{
+	static char buf[1024];
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < n && off < sizeof(buf) - 64; i++) {
+		const char *cmd = cmd_name(&calls[i]);
+		off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s%s%s%s%s", i ? " " : "",
+					calls[i].fn, cmd ? "(" : "", cmd ? cmd : "", cmd ? ")" : "");
+	}
+	return buf;
+}
+
+static void check_leaks(int fds, int maps, long heap, const char *what)
+{
+	if (tl_count_fds() != fds || tl_count_memfd_maps() != maps || fault_heap_live() != heap)
+		fail_msg("%s leaked: fds %d -> %d, memfd maps %d -> %d, heap blocks %ld -> %ld", what,
+			 fds, tl_count_fds(), maps, tl_count_memfd_maps(), heap, fault_heap_live());
+}
+
+/* Walk every call the operation makes; fail each with each of its errnos. */
+static void walk(const struct op *op)
+{
+	struct fault_call calls[FAULT_MAX_CALLS];
+	int n, fds = tl_count_fds(), maps = tl_count_memfd_maps(), injected = 0;
+	long heap = fault_heap_live();
+
+	assert_int_equal(run_once(op, 0, 0, true, &n), 0);
+	assert_true(n > 0 && n <= FAULT_MAX_CALLS);
+	memcpy(calls, fault_calls(), (size_t)n * sizeof(calls[0]));
+	check_leaks(fds, maps, heap, op->name);
+	for (int i = 0; i < n; i++) {
+		for (const int *e = errnos_of(calls[i].fn); *e; e++) {
+			const struct rule *want = rule_for(&calls[i], *e);
+			char what[128];
+			int got, seen, r;
+
+			snprintf(what, sizeof(what), "%s, call %d (%s ctx %ld) failing with %s", op->name,
+				 i, calls[i].fn, calls[i].ctx, strerrorname_np(*e));
+			r = run_once(op, i, *e, false, &seen);
+			if (!fault_fired())
+				fail_msg("%s: the call was not reached (%d calls)", what, seen);
+			got = sealbuf_last_reason();
+			if (r != want->ret || (r < 0 && (got != (int)want->reason ||
+							 !sealbuf_last_error()[0])))
+				fail_msg("%s: got %d %s (%s), want %d %s", what, r,
+					 sealbuf_reason_name(got), sealbuf_last_error(), want->ret,
+					 sealbuf_reason_name(want->reason));
+			check_leaks(fds, maps, heap, what);
+			injected++;
+		}
+	}
+	printf("%-24s %2d calls, %3d failures injected: %s\n", op->name, n, injected,
+	       calls_str(calls, n));
+}
+
+#define OP(fn, ...)                                                            \
+	static void fn(void **state)                                           \
+	{                                                                      \
+		static const struct op op = { .name = #fn, __VA_ARGS__ };      \
+		walk(&op);                                                     \
+	}
+
+OP(create, .size = 3 * 4096 + 1, .setup = setup_none, .run = run_create)
+OP(create_empty, .size = 0, .setup = setup_none, .run = run_create)
+OP(create_prefault, .size = 4 * 4096, .flags = SEALBUF_CREATE_PREFAULT, .setup = setup_none,
+   .run = run_create)
+OP(create_noreserve, .size = 4096, .flags = SEALBUF_CREATE_NORESERVE, .setup = setup_none,
+   .run = run_create)
+OP(share, .size = 100, .setup = setup_region, .run = run_share)
+OP(share_rdonly, .size = 100, .share = SEALBUF_SHARE_RDONLY, .setup = setup_region,
+   .run = run_share)
+OP(open_rw, .size = 5000, .setup = setup_fd, .run = run_open)
+OP(open_rdonly_keep, .size = 5000, .share = SEALBUF_SHARE_RDONLY,
+   .flags = SEALBUF_OPEN_RDONLY | SEALBUF_OPEN_KEEP_HANDLE, .setup = setup_fd, .run = run_open)
+OP(send_seqpacket, .size = 100, .sock = SOCK_SEQPACKET, .setup = setup_region, .run = run_send)
+OP(send_stream, .size = 100, .sock = SOCK_STREAM, .setup = setup_region, .run = run_send)
+OP(send_rdonly, .size = 100, .sock = SOCK_DGRAM, .share = SEALBUF_SHARE_RDONLY,
+   .setup = setup_region, .run = run_send)
+OP(recv_seqpacket, .size = 100, .sock = SOCK_SEQPACKET, .setup = setup_sent, .run = run_recv)
+OP(recv_stream, .size = 100, .sock = SOCK_STREAM, .setup = setup_sent, .run = run_recv)
+OP(recv_dgram_rdonly, .size = 100, .sock = SOCK_DGRAM, .share = SEALBUF_SHARE_RDONLY,
+   .flags = SEALBUF_OPEN_RDONLY, .setup = setup_sent, .run = run_recv)
+
+/* A stream that takes one byte per sendmsg: the rest follows, without the fd again. */
+static void send_short_writes(void **state)
+{
+	struct sealbuf_region *src, *got;
+	int sv[2];
+
+	tl_socketpair(SOCK_STREAM, sv);
+	assert_int_equal(sealbuf_region_create(100, NULL, &src), 0);
+	fault_short_sends(true);
+	assert_int_equal(sealbuf_region_send(sv[0], src, 0), 0);
+	fault_short_sends(false);
+	assert_int_equal(sealbuf_region_recv(sv[1], NULL, &got), 0);
+	assert_int_equal(sealbuf_region_size(got), 100);
+	sealbuf_region_free(got);
+	sealbuf_region_free(src);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		TL_TEST(create),	  TL_TEST(create_empty),
+		TL_TEST(create_prefault), TL_TEST(create_noreserve),
+		TL_TEST(share),		  TL_TEST(share_rdonly),
+		TL_TEST(open_rw),		  TL_TEST(open_rdonly_keep),
+		TL_TEST(send_seqpacket),  TL_TEST(send_stream),
+		TL_TEST(send_rdonly),	  TL_TEST(recv_seqpacket),
+		TL_TEST(recv_stream),	  TL_TEST(recv_dgram_rdonly),
+		TL_TEST(send_short_writes),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
