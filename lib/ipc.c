@@ -13,6 +13,16 @@
 
 /* Room for a few fds: more than one is already an error, the rest the kernel drops. */
 #define MAX_FDS 8
+#ifndef SCM_PIDFD
+#define SCM_PIDFD 0x04
+#endif
+/*
+ * Room for what the caller's socket options add ahead of the fds
+ * (SO_PASSCRED's credentials, SO_PASSPIDFD's pidfd, SO_PASSSEC's label):
+ * without it the kernel truncates the fds away.
+ */
+#define CTL_EXTRA                                                              \
+	(CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int)) + CMSG_SPACE(256))
 
 static int send_err(ssize_t n)
 {
@@ -78,6 +88,7 @@ SEALBUF_EXPORT int sealbuf_region_send(int sock, const struct sealbuf_region *re
 struct inbox {
 	int fds[MAX_FDS];
 	size_t nfds;
+	size_t dropped; /* SCM_RIGHTS fds past our room, closed on arrival */
 	bool ctrunc;
 	uint8_t buf[SB_WIRE_LEN + 1]; /* one spare byte reveals an oversized datagram */
 	size_t len;
@@ -91,21 +102,29 @@ static void inbox_close(struct inbox *in)
 	in->nfds = 0;
 }
 
+/* Keep the fds of an SCM_RIGHTS message; close those of anything else. */
+static void take_cmsg_fds(struct inbox *in, const struct cmsghdr *c, bool keep)
+{
+	size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+	for (size_t i = 0; i < n; i++) {
+		int fd;
+		memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+		if (keep && in->nfds < MAX_FDS) {
+			in->fds[in->nfds++] = fd;
+			continue;
+		}
+		in->dropped += keep;
+		sb_close(fd); /* an SO_PASSPIDFD pidfd, or past our room */
+	}
+}
+
 static void take_fds(struct inbox *in, struct msghdr *msg)
 {
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < n; i++) {
-			int fd;
-			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			if (in->nfds < MAX_FDS)
-				in->fds[in->nfds++] = fd;
-			else
-				sb_close(fd); /* cannot happen with our buffer; stay safe */
-		}
-	}
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c))
+		if (c->cmsg_level == SOL_SOCKET &&
+		    (c->cmsg_type == SCM_RIGHTS || c->cmsg_type == SCM_PIDFD))
+			take_cmsg_fds(in, c, c->cmsg_type == SCM_RIGHTS);
 	if (msg->msg_flags & MSG_CTRUNC)
 		in->ctrunc = true;
 }
@@ -140,7 +159,7 @@ static int recv_part(int sock, struct inbox *in, size_t want)
 {
 	union {
 		struct cmsghdr align;
-		char buf[CMSG_SPACE(MAX_FDS * sizeof(int))];
+		char buf[CTL_EXTRA + CMSG_SPACE(MAX_FDS * sizeof(int))];
 	} ctl;
 	struct iovec iov = { .iov_base = in->buf + in->len, .iov_len = want };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
@@ -200,10 +219,15 @@ static int read_message(int sock, int timeout_ms, struct inbox *in)
 
 static int check_fds(const struct inbox *in)
 {
+	/* Truncated with room to spare: the kernel could not install the fds. */
+	if (in->ctrunc && in->nfds < MAX_FDS)
+		return sb_fail(-EMFILE, SEALBUF_R_SYSCALL,
+			       "the kernel dropped the message's fds (%zu received): this process is at its fd limit (RLIMIT_NOFILE)",
+			       in->nfds);
 	if (in->ctrunc || in->nfds > 1)
 		return sb_fail(-EBADMSG, SEALBUF_R_EXTRA_FDS,
 			       "the message carried %s%zu fds, one expected: all closed",
-			       in->ctrunc ? "more than " : "", in->nfds);
+			       in->ctrunc ? "more than " : "", in->nfds + in->dropped);
 	if (in->nfds == 0)
 		return sb_fail(-EBADMSG, SEALBUF_R_NO_FD, "the message carried no fd");
 	return 0;
