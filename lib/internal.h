@@ -80,6 +80,7 @@ int sb_open(const char *path, int flags);
 ssize_t sb_sendmsg(int fd, const struct msghdr *msg, int flags);
 ssize_t sb_recvmsg(int fd, struct msghdr *msg, int flags);
 int sb_poll_in(int fd, int timeout_ms);
+bool sb_hung_up(int fd);
 int sb_ioctl(int fd, unsigned long req, void *arg);
 int sb_madvise(void *addr, size_t len, int advice);
 size_t sb_page_size(void);

@@ -155,7 +155,20 @@ static int wait_readable(int sock, int timeout_ms, int64_t deadline, bool starte
 	return sb_fail(-ETIMEDOUT, SEALBUF_R_TIMEOUT, "no message within %d ms", timeout_ms);
 }
 
-static int recv_part(int sock, struct inbox *in, size_t want)
+/*
+ * recvmsg's 0: the end of a stream, or an empty datagram (perhaps with fds)
+ * on SEQPACKET and DGRAM sockets, which is a message too short to be ours.
+ */
+static bool at_end(int sock, int type, const struct inbox *in)
+{
+	if (type == SOCK_STREAM)
+		return true;
+	if (type != SOCK_SEQPACKET || in->nfds || in->ctrunc)
+		return false;
+	return sb_hung_up(sock);
+}
+
+static int recv_part(int sock, int type, struct inbox *in, size_t want)
 {
 	union {
 		struct cmsghdr align;
@@ -173,7 +186,7 @@ static int recv_part(int sock, struct inbox *in, size_t want)
 			       ? sb_fail(-ECONNRESET, SEALBUF_R_PEER_CLOSED, "the peer reset the connection")
 			       : sb_fail_sys((int)n, "recvmsg");
 	take_fds(in, &msg);
-	if (n == 0)
+	if (n == 0 && at_end(sock, type, in))
 		return sb_fail(-ECONNRESET, SEALBUF_R_PEER_CLOSED,
 			       in->len ? "the peer closed the socket in the middle of a message"
 				       : "the peer closed the socket");
@@ -206,9 +219,9 @@ static int read_message(int sock, int timeout_ms, struct inbox *in)
 	while (r == 0) {
 		r = wait_readable(sock, timeout_ms, deadline, in->len > 0);
 		if (r == 0 && type == SOCK_STREAM)
-			r = recv_part(sock, in, SB_WIRE_LEN - in->len);
+			r = recv_part(sock, type, in, SB_WIRE_LEN - in->len);
 		else if (r == 0)
-			r = recv_part(sock, in, sizeof(in->buf));
+			r = recv_part(sock, type, in, sizeof(in->buf));
 		if (r == 1 && (type != SOCK_STREAM || in->len == SB_WIRE_LEN))
 			return 0;
 		if (r == 1)

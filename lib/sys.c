@@ -96,6 +96,14 @@ int sb_poll_in(int fd, int timeout_ms)
 	return RETRY_EINTR(poll(&p, 1, timeout_ms));
 }
 
+/* Whether the peer has shut down its end (POLLRDHUP), without waiting. */
+bool sb_hung_up(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLRDHUP };
+
+	return RETRY_EINTR(poll(&p, 1, 0)) > 0 && (p.revents & (POLLHUP | POLLRDHUP));
+}
+
 int sb_ioctl(int fd, unsigned long req, void *arg)
 {
 	return RETRY_EINTR(ioctl(fd, req, arg));
