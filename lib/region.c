@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -94,6 +95,22 @@ static int check_fits_memory(size_t file_size)
 			       "%zu bytes is more than this machine's memory and swap (%zu bytes)",
 			       file_size, total);
 	return 0;
+}
+
+/*
+ * Growing a file past RLIMIT_FSIZE does not just fail: the kernel also sends
+ * SIGXFSZ, whose default action kills the caller. Refuse before ftruncate.
+ */
+static int check_fsize_limit(size_t file_size)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_FSIZE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    file_size <= rl.rlim_cur)
+		return 0;
+	return sb_fail(-EFBIG, SEALBUF_R_TOO_LARGE,
+		       "%zu bytes is above this process's file size limit (RLIMIT_FSIZE %llu bytes)",
+		       file_size, (unsigned long long)rl.rlim_cur);
 }
 
 static size_t create_page_size(const struct sealbuf_create_opts *o)
@@ -245,6 +262,8 @@ static int create_kind(enum sealbuf_kind kind, size_t size,
 		ret = sb_file_size(kind, size, create_page_size(&o), &file_size);
 	if (ret == 0 && !(o.flags & SEALBUF_CREATE_HUGETLB))
 		ret = check_fits_memory(file_size);
+	if (ret == 0)
+		ret = check_fsize_limit(file_size);
 	if (ret == 0)
 		ret = sb_region_new(&r);
 	if (ret < 0)
