@@ -245,6 +245,19 @@ static void prefault(struct sealbuf_region *r)
 		((volatile uint8_t *)r->map)[off] = 0;
 }
 
+/* A shared hugetlb mapping reserves its huge pages now (NORESERVE skipped fallocate). */
+static int map_new(struct sealbuf_region *r, size_t file_size,
+		   const struct sealbuf_create_opts *o)
+{
+	int ret = sb_region_map(r, file_size, true);
+
+	if (ret == -ENOMEM && (o->flags & SEALBUF_CREATE_HUGETLB))
+		return sb_fail(-ENOMEM, SEALBUF_R_HUGETLB_NO_PAGES,
+			       "cannot map %zu bytes of huge pages: none free (raise /proc/sys/vm/nr_hugepages)",
+			       file_size);
+	return ret;
+}
+
 /* Make the memfd, map it, and give it a header when its kind has one. */
 static int create_kind(enum sealbuf_kind kind, size_t size,
 		       const struct sealbuf_create_opts *opts,
@@ -272,7 +285,7 @@ static int create_kind(enum sealbuf_kind kind, size_t size,
 	r->size = size;
 	ret = sb_memfd_new(file_size, &o, &r->fd);
 	if (ret == 0)
-		ret = sb_region_map(r, file_size, true);
+		ret = map_new(r, file_size, &o);
 	if (ret == 0 && (o.flags & SEALBUF_CREATE_PREFAULT))
 		prefault(r);
 	if (ret == 0 && kind != SEALBUF_KIND_PLAIN)
