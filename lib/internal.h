@@ -97,6 +97,12 @@ int sb_check_seals(int fd);
 /* Checks that @fd is a memfd; its file size and page size come back. */
 int sb_check_memfd(int fd, size_t *ret_file_size, size_t *ret_page);
 
+/*
+ * memcg.c: refuse a reservation of @bytes that the caller's memory cgroups
+ * cannot hold: the kernel would OOM-kill the caller instead of failing.
+ */
+int sb_check_memcg_room(size_t bytes);
+
 /* handle.c: a new fd for @region (read-only reopen with SEALBUF_SHARE_RDONLY). */
 int sb_share_fd(const struct sealbuf_region *region, uint32_t flags, int *ret_fd);
 
