@@ -116,3 +116,10 @@ int tl_check(const void *p, size_t len, uint32_t seed)
 			return 0;
 	return 1;
 }
+
+int tl_under_valgrind(void)
+{
+	const char *p = getenv("LD_PRELOAD");
+
+	return p && strstr(p, "/vgpreload_");
+}
