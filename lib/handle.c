@@ -23,18 +23,30 @@ static int reopen_rdonly(int fd)
 	return r < 0 ? sb_fail_sys(r, "reopening the memfd read-only through /proc/self/fd") : r;
 }
 
-int sb_share_fd(const struct sealbuf_region *region, uint32_t flags, int *ret_fd)
+int sb_share_check(const struct sealbuf_region *region, uint32_t flags)
 {
 	int r;
 
-	if (!region || !ret_fd)
-		return sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT, "region or ret_fd is NULL");
+	if (!region)
+		return sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT, "region is NULL");
 	r = sb_check_flags(flags, SEALBUF_SHARE_RDONLY, "share flags");
 	if (r < 0)
 		return r;
 	if (region->fd < 0)
 		return sb_fail(-EBADF, SEALBUF_R_NO_HANDLE,
 			       "region was opened without SEALBUF_OPEN_KEEP_HANDLE: it has no handle to share");
+	return 0;
+}
+
+int sb_share_fd(const struct sealbuf_region *region, uint32_t flags, int *ret_fd)
+{
+	int r;
+
+	if (!ret_fd)
+		return sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT, "ret_fd is NULL");
+	r = sb_share_check(region, flags);
+	if (r < 0)
+		return r;
 	if (flags & SEALBUF_SHARE_RDONLY)
 		r = reopen_rdonly(region->fd);
 	else if ((r = sb_fcntl(region->fd, F_DUPFD_CLOEXEC, 3)) < 0)
@@ -96,7 +108,8 @@ static int open_fd(int fd, size_t size, const struct sealbuf_open_opts *o,
 	ret = sb_check_memfd(fd, &file_size, &page);
 	if (ret == 0)
 		ret = sb_check_seals(fd);
-	if (ret == 0)
+	/* A non-empty mapping checks the access mode itself (EACCES). */
+	if (ret == 0 && file_size == 0)
 		ret = check_access(fd, writable);
 	if (ret == 0)
 		ret = check_size(fd, kind, size, file_size, page);

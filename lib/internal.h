@@ -98,6 +98,8 @@ int sb_check_memfd(int fd, size_t *ret_file_size, size_t *ret_page);
 
 /* handle.c: a new fd for @region (read-only reopen with SEALBUF_SHARE_RDONLY). */
 int sb_share_fd(const struct sealbuf_region *region, uint32_t flags, int *ret_fd);
+/* Whether @region may be shared with @flags. */
+int sb_share_check(const struct sealbuf_region *region, uint32_t flags);
 
 /* region.c */
 int sb_region_new(struct sealbuf_region **ret);
