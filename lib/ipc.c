@@ -228,10 +228,11 @@ static int open_received(const struct sb_wire *w, int fd, uint32_t flags,
 	if (r < 0)
 		return r;
 	if (region->map_size != w->file_size) {
+		size_t have = region->map_size;
 		sealbuf_region_free(region);
 		return sb_fail(-ERANGE, SEALBUF_R_SIZE_MISMATCH,
 			       "the message declares a %llu-byte file; the fd holds %zu",
-			       (unsigned long long)w->file_size, region->map_size);
+			       (unsigned long long)w->file_size, have);
 	}
 	*ret = region;
 	return 0;
