@@ -123,7 +123,7 @@ static int memfd_open(const struct sealbuf_create_opts *o)
 
 	if (fd == -EINVAL && noexec) {
 		fd = sb_memfd_create(o->name, memfd_flags(o));
-		if (fd >= 0) {
+		if (fd >= 0 && !(o->flags & SEALBUF_CREATE_HUGETLB)) {
 			noexec = 0;
 			sb_log(LOG_INFO, "kernel lacks MFD_NOEXEC_SEAL; regions stay non-executable by mode only");
 		}
