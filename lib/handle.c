@@ -6,16 +6,44 @@
  */
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
 
 #define OPEN_FLAGS (SEALBUF_OPEN_RDONLY | SEALBUF_OPEN_KEEP_HANDLE)
 
+/*
+ * A memfd's inode is created mode 0777 (0666 with MFD_NOEXEC_SEAL), so anyone
+ * holding even a read-only fd could reopen it read-write through
+ * /proc/self/fd. Before the first read-only handle leaves, drop the inode's
+ * write bits: reopening for writing then needs CAP_DAC_OVERRIDE. Open files
+ * keep their access mode, so writers already holding the region carry on.
+ */
+static int inode_read_only(int fd)
+{
+	struct stat st;
+	int r;
+
+	if (fstat(fd, &st) < 0)
+		return sb_fail_sys(-errno, "fstat");
+	if (!(st.st_mode & 0222))
+		return 0;
+	r = sb_fchmod(fd, st.st_mode & 0444 & ~0044); /* r-------- */
+	if (r < 0)
+		return sb_fail(-EPERM, SEALBUF_R_ACCESS_MODE,
+			       "cannot drop the memfd's write permission (%s): a read-only handle "
+			       "could be reopened read-write through /proc", strerror(-r));
+	return 0;
+}
+
 static int reopen_rdonly(int fd)
 {
 	char path[64];
-	int r;
+	int r = inode_read_only(fd);
+
+	if (r < 0)
+		return r;
 
 	/* A new open file description: read-only, whatever mode fd has. */
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);

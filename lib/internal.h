@@ -73,6 +73,7 @@ int sb_memfd_create(const char *name, unsigned int flags);
 int sb_ftruncate(int fd, off_t len);
 int sb_fallocate(int fd, off_t len);
 int sb_fcntl(int fd, int cmd, int arg);
+int sb_fchmod(int fd, mode_t mode);
 int sb_mmap(size_t len, int prot, int fd, void **ret);
 void sb_munmap(void *addr, size_t len);
 void sb_close(int fd);
