@@ -80,14 +80,14 @@ static dev_t shm_dev(void)
 	return dev;
 }
 
-/* Hugetlb memfds live on per-size internal mounts: recognise them by name. */
-static bool is_hugetlb_memfd(int fd)
+/* A memfd on a filesystem of type @magic, recognised by its name. */
+static bool is_memfd_on(int fd, long magic)
 {
 	char path[64], target[sizeof("/memfd:")];
 	struct statfs sfs;
 	ssize_t n;
 
-	if (fstatfs(fd, &sfs) < 0 || sfs.f_type != HUGETLBFS_MAGIC)
+	if (fstatfs(fd, &sfs) < 0 || sfs.f_type != magic)
 		return false;
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	n = readlink(path, target, sizeof(target) - 1);
@@ -95,6 +95,18 @@ static bool is_hugetlb_memfd(int fd)
 		return false;
 	target[n] = '\0';
 	return strcmp(target, "/memfd:") == 0;
+}
+
+/*
+ * Hugetlb memfds live on per-size internal mounts: recognise them by name.
+ * So must ordinary ones, while no probe memfd could be made for shm_dev()
+ * (a process at RLIMIT_NOFILE: opening a region needs no new fd).
+ */
+static bool is_shm_memfd(int fd, const struct stat *st)
+{
+	dev_t dev = shm_dev();
+
+	return dev ? st->st_dev == dev : is_memfd_on(fd, TMPFS_MAGIC);
 }
 
 int sb_check_memfd(int fd, size_t *ret_file_size, size_t *ret_page)
@@ -111,7 +123,7 @@ int sb_check_memfd(int fd, size_t *ret_file_size, size_t *ret_page)
 				     : sb_fail_sys(err, "fstat");
 	}
 	if (!S_ISREG(st.st_mode) ||
-	    (st.st_dev != shm_dev() && !(huge = is_hugetlb_memfd(fd))))
+	    (!is_shm_memfd(fd, &st) && !(huge = is_memfd_on(fd, HUGETLBFS_MAGIC))))
 		return sb_fail(-EBADFD, SEALBUF_R_NOT_MEMFD, "fd %d is %s, not a memfd",
 			       fd, sb_describe_fd(fd, what, sizeof(what)));
 	*ret_file_size = (size_t)st.st_size;
