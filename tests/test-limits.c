@@ -133,7 +133,10 @@ static void nofile_exhausted(void **state)
 	tl_assert_fail(sealbuf_region_share(src, 0, &fd), -EMFILE, SEALBUF_R_SYSCALL);
 	tl_assert_fail(sealbuf_region_share(src, SEALBUF_SHARE_RDONLY, &fd), -EMFILE,
 		       SEALBUF_R_SYSCALL);
-	tl_assert_fail(sealbuf_region_send(sv[0], src, 0), -EMFILE, SEALBUF_R_SYSCALL);
+	/* A read-write send passes the region's own fd; a read-only one needs a new one. */
+	assert_int_equal(sealbuf_region_send(sv[0], src, 0), 0);
+	tl_assert_fail(sealbuf_region_send(sv[0], src, SEALBUF_SHARE_RDONLY), -EMFILE,
+		       SEALBUF_R_SYSCALL);
 	/* The kernel cannot install the fd: it drops it and sets MSG_CTRUNC. */
 	tl_assert_fail(sealbuf_region_recv(sv[1], NULL, &r), -EMFILE, SEALBUF_R_SYSCALL);
 	print_result("receive at RLIMIT_NOFILE", -EMFILE);
@@ -145,13 +148,38 @@ static void nofile_exhausted(void **state)
 	for (int i = 0; i < n; i++)
 		close(fds[i]);
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
-	/* With fds free again, the next message gets through. */
-	assert_int_equal(sealbuf_region_send(sv[0], src, 0), 0);
+	/* With fds free again, the message sent at the limit gets through. */
 	assert_int_equal(sealbuf_region_recv(sv[1], NULL, &r), 0);
 	sealbuf_region_free(r);
 	sealbuf_region_free(src);
 	close(sv[0]);
 	close(sv[1]);
+}
+
+static void first_open_child(void)
+{
+	struct rlimit rl = { 64, 64 };
+	struct sealbuf_region *r = NULL;
+	int fd = memfd_create("raw", MFD_CLOEXEC | MFD_ALLOW_SEALING), ret;
+
+	/* Made by hand: sealbuf has done nothing in this process yet. */
+	CHILD_CHECK(fd >= 0 && ftruncate(fd, 4096) == 0 &&
+		    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) == 0);
+	CHILD_CHECK(setrlimit(RLIMIT_NOFILE, &rl) == 0);
+	while (open("/dev/null", O_RDONLY | O_CLOEXEC) >= 0)
+		;
+	ret = sealbuf_region_open(fd, 4096, NULL, &r);
+	print_result("first sealbuf call of a process at RLIMIT_NOFILE: open a memfd", ret);
+	CHILD_CHECK(ret == 0);
+	sealbuf_region_free(r);
+}
+
+/* Opening needs no new fd, even as the very first thing a process does with sealbuf. */
+static void nofile_first_open(void **state)
+{
+	if (tl_under_valgrind())
+		tl_skip("valgrind emulates RLIMIT_NOFILE for open() but not for the fds the kernel installs");
+	in_child(first_open_child);
 }
 
 static size_t vm_size(void)
@@ -416,6 +444,7 @@ int main(int argc, char **argv)
 		cmocka_set_test_filter(argv[1]);
 	const struct CMUnitTest tests[] = {
 		TL_TEST(fsize_limit),	   TL_TEST(nofile_exhausted),
+		TL_TEST(nofile_first_open),
 		TL_TEST(address_space),	   TL_TEST(hugetlb_no_pages),
 		TL_TEST(memcg_full),	   TL_TEST(memlock_udmabuf),
 	};
