@@ -10,65 +10,85 @@
  * Room at a level is its limit less its usage, plus the page cache it could
  * drop (file pages that are not shmem). Swap is not counted: where the kernel
  * could swap instead, this refuses a little early rather than let it kill.
+ *
+ * Creating a region must stay cheap: which levels have a limit is learnt once
+ * (and again before refusing), so a process with no limit above it reads
+ * nothing, and one with limits reads one usage file per limited level.
  */
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "internal.h"
 
-#define V2_ROOT "/sys/fs/cgroup"
-#define V1_ROOT "/sys/fs/cgroup/memory"
 #define NO_LIMIT ((size_t)1 << 62) /* v1 writes "no limit" as about 2^63 */
+#define MAX_LEVELS 16
 
 struct memcg_files {
 	const char *root, *max, *current, *file, *shmem;
 };
 
-static const struct memcg_files v2 = { V2_ROOT, "memory.max", "memory.current",
+static const struct memcg_files v2 = { "/sys/fs/cgroup", "memory.max", "memory.current",
 				       "file ", "shmem " };
-static const struct memcg_files v1 = { V1_ROOT, "memory.limit_in_bytes",
+static const struct memcg_files v1 = { "/sys/fs/cgroup/memory", "memory.limit_in_bytes",
 				       "memory.usage_in_bytes", "total_cache ",
 				       "total_shmem " };
 
-/* The first number in @dir/@name ("max" reads as no limit); false if unreadable. */
-static bool read_size(const char *dir, const char *name, size_t *ret)
-{
-	char path[4096 + 64], buf[32];
-	FILE *f;
-	bool ok;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	bool known;
+	const struct memcg_files *m; /* NULL: no memory cgroup to read */
+	char path[4096];             /* this process's cgroup directory */
+	size_t len[MAX_LEVELS];      /* path length of each level with a limit */
+	size_t max[MAX_LEVELS];      /* and its limit */
+	int n;
+} cg;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "re");
-	if (!f)
+/* The number at the start of @dir (its first @len bytes)/@name; "max" is NO_LIMIT. */
+static bool read_size(const char *dir, size_t len, const char *name, size_t *ret)
+{
+	char path[sizeof(cg.path) + 64], buf[32];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%.*s/%s", (int)len, dir, name);
+	fd = sb_open(path, O_RDONLY);
+	if (fd < 0)
 		return false;
-	ok = fgets(buf, sizeof(buf), f) != NULL;
-	fclose(f);
+	n = read(fd, buf, sizeof(buf) - 1);
+	sb_close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
 	*ret = strncmp(buf, "max", 3) ? strtoull(buf, NULL, 10) : NO_LIMIT;
-	return ok;
+	return true;
 }
 
-/* Page cache the cgroup at @dir could drop to make room. */
-static size_t droppable(const char *dir, const struct memcg_files *m)
+/* Page cache the cgroup could drop to make room: file pages that are not shmem. */
+static size_t droppable(const char *dir, size_t len)
 {
-	char path[4096 + 64], line[128];
-	size_t file = 0, shmem = 0;
+	char path[sizeof(cg.path) + 64], line[128];
+	const char *file = cg.m->file, *shmem = cg.m->shmem;
+	size_t nfile = 0, nshmem = 0;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/memory.stat", dir);
+	snprintf(path, sizeof(path), "%.*s/memory.stat", (int)len, dir);
 	f = fopen(path, "re");
 	if (!f)
 		return 0;
 	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, m->file, strlen(m->file)))
-			file = strtoull(line + strlen(m->file), NULL, 10);
-		else if (!strncmp(line, m->shmem, strlen(m->shmem)))
-			shmem = strtoull(line + strlen(m->shmem), NULL, 10);
+		if (!strncmp(line, file, strlen(file)))
+			nfile = strtoull(line + strlen(file), NULL, 10);
+		else if (!strncmp(line, shmem, strlen(shmem)))
+			nshmem = strtoull(line + strlen(shmem), NULL, 10);
 	}
 	fclose(f);
-	return file > shmem ? file - shmem : 0;
+	return nfile > nshmem ? nfile - nshmem : 0;
 }
 
-/* This process's cgroup path in the v2 ("0::") or v1 memory hierarchy. */
+/* This process's cgroup in the v2 ("0::") or the v1 memory hierarchy. */
 static const struct memcg_files *own_cgroup(char *path, size_t len)
 {
 	const struct memcg_files *m = NULL;
@@ -86,7 +106,7 @@ static const struct memcg_files *own_cgroup(char *path, size_t len)
 		if (!strcmp(ctl, ":"))
 			m = &v2;
 		else if (strstr(ctl, "memory"))
-			m = &v1; /* ":memory" or a list holding it */
+			m = &v1; /* ":memory", or a list of controllers holding it */
 		if (m && snprintf(path, len, "%s%s", m->root, p) >= (int)len)
 			m = NULL;
 	}
@@ -94,32 +114,56 @@ static const struct memcg_files *own_cgroup(char *path, size_t len)
 	return m;
 }
 
-/* Smallest room over @path and its ancestors up to the hierarchy's root. */
-static size_t room_in(char *path, const struct memcg_files *m)
+/* Learn which levels, from ours up to the hierarchy's root, have a limit. */
+static void scan(void)
 {
-	size_t room = SIZE_MAX, rootlen = strlen(m->root);
+	size_t len, max;
 
-	while (strlen(path) > rootlen) {
-		size_t max, cur, here;
-		if (read_size(path, m->max, &max) && max < NO_LIMIT &&
-		    read_size(path, m->current, &cur)) {
-			here = (max > cur ? max - cur : 0) + droppable(path, m);
-			room = here < room ? here : room;
+	cg.known = true;
+	cg.n = 0;
+	cg.m = own_cgroup(cg.path, sizeof(cg.path));
+	if (!cg.m)
+		return;
+	for (len = strlen(cg.path); len > strlen(cg.m->root) && cg.n < MAX_LEVELS;) {
+		if (read_size(cg.path, len, cg.m->max, &max) && max < NO_LIMIT) {
+			cg.len[cg.n] = len;
+			cg.max[cg.n++] = max;
 		}
-		*strrchr(path, '/') = '\0';
+		while (len && cg.path[--len] != '/')
+			;
+	}
+}
+
+/* Room for @bytes: the smallest over the limited levels (SIZE_MAX: none). */
+static size_t room_for(size_t bytes)
+{
+	size_t room = SIZE_MAX;
+
+	for (int i = 0; i < cg.n; i++) {
+		size_t cur, here;
+		if (!read_size(cg.path, cg.len[i], cg.m->current, &cur))
+			continue;
+		here = cg.max[i] > cur ? cg.max[i] - cur : 0;
+		if (here < bytes) /* only then is the page cache worth reading */
+			here += droppable(cg.path, cg.len[i]);
+		room = here < room ? here : room;
 	}
 	return room;
 }
 
 int sb_check_memcg_room(size_t bytes)
 {
-	char path[4096];
-	const struct memcg_files *m = own_cgroup(path, sizeof(path));
 	size_t room;
 
-	if (!m)
-		return 0; /* no cgroups we can read: nothing to check */
-	room = room_in(path, m);
+	pthread_mutex_lock(&lock);
+	if (!cg.known)
+		scan();
+	room = room_for(bytes);
+	if (room < bytes) { /* limits may have changed, or we moved: look again */
+		scan();
+		room = room_for(bytes);
+	}
+	pthread_mutex_unlock(&lock);
 	if (bytes <= room)
 		return 0;
 	return sb_fail(-ENOMEM, SEALBUF_R_NO_MEMORY,
