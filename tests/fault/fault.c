@@ -114,6 +114,7 @@ WRAP(void *, mmap, (void *)-1, (void *a, size_t l, int p, int f, int fd, off_t o
      (a, l, p, f, fd, o))
 WRAP_AS(void *, mmap64, "mmap", (void *)-1, (void *a, size_t l, int p, int f, int fd, off_t o),
 	(a, l, p, f, fd, o))
+WRAP(int, fchmod, -1, (int fd, mode_t m), (fd, m))
 WRAP(int, fstat, -1, (int fd, void *st), (fd, st))
 WRAP_AS(int, fstat64, "fstat", -1, (int fd, void *st), (fd, st))
 WRAP(int, fstatfs, -1, (int fd, void *st), (fd, st))
