@@ -210,6 +210,13 @@ int sb_region_new(struct sealbuf_region **ret)
 	return 0;
 }
 
+static bool is_write_only(int fd)
+{
+	int fl = sb_fcntl(fd, F_GETFL, 0);
+
+	return fl >= 0 && (fl & O_ACCMODE) == O_WRONLY;
+}
+
 int sb_region_map(struct sealbuf_region *r, size_t file_size, bool writable)
 {
 	int prot = PROT_READ | (writable ? PROT_WRITE : 0);
@@ -224,6 +231,9 @@ int sb_region_map(struct sealbuf_region *r, size_t file_size, bool writable)
 		return sb_fail(ret, SEALBUF_R_NO_MEMORY,
 			       "cannot map %zu bytes: address space or map count exhausted",
 			       file_size);
+	if (ret == -EACCES && is_write_only(r->fd))
+		return sb_fail(ret, SEALBUF_R_ACCESS_MODE,
+			       "fd %d is write-only: it cannot be mapped", r->fd);
 	if (ret == -EACCES)
 		return sb_fail(ret, SEALBUF_R_ACCESS_MODE,
 			       "fd %d's access mode does not allow a %s mapping%s", r->fd,
