@@ -35,9 +35,11 @@ int sb_share_fd(const struct sealbuf_region *region, uint32_t flags, int *ret_fd
 	if (region->fd < 0)
 		return sb_fail(-EBADF, SEALBUF_R_NO_HANDLE,
 			       "region was opened without SEALBUF_OPEN_KEEP_HANDLE: it has no handle to share");
-	if (flags & SEALBUF_SHARE_RDONLY)
+	if (flags & SEALBUF_SHARE_RDONLY) {
 		r = reopen_rdonly(region->fd);
-	else if ((r = sb_fcntl(region->fd, F_DUPFD_CLOEXEC, 3)) < 0)
+		if (r >= 0)
+			sb_header_note_rdonly(region);
+	} else if ((r = sb_fcntl(region->fd, F_DUPFD_CLOEXEC, 3)) < 0)
 		r = sb_fail_sys(r, "fcntl(F_DUPFD_CLOEXEC)");
 	if (r < 0)
 		return r;
