@@ -37,6 +37,18 @@ static int check_kind(const struct sealbuf_region *r, bool mirror_ok, const char
 		       mirror_ok ? "reserved or mirror" : "reserved", kind_name(r->kind));
 }
 
+/* Our own open update would look like a stalled writer: refuse to wait on it. */
+static int check_reader(const struct sealbuf_region *r, const char *what)
+{
+	int ret = check_kind(r, true, what);
+
+	if (ret == 0 && r->writing)
+		ret = sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT,
+			      "%s: this process has an update open: end it with sealbuf_region_write_end()",
+			      what);
+	return ret;
+}
+
 static int check_writer(const struct sealbuf_region *r, const char *what)
 {
 	int ret = check_kind(r, false, what);
@@ -275,7 +287,7 @@ SEALBUF_EXPORT int sealbuf_region_wait(struct sealbuf_region *r, uint64_t seen_s
 {
 	uint64_t deadline = UINT64_MAX, s;
 	struct stall st = { 0 };
-	int ret = check_kind(r, true, "sealbuf_region_wait");
+	int ret = check_reader(r, "sealbuf_region_wait");
 
 	if (ret == 0 && timeout_ms >= 0)
 		deadline = sb_now_ns() + (uint64_t)timeout_ms * NS_PER_MS;
@@ -371,7 +383,7 @@ static int consistent_read(struct sealbuf_region *r, bool copy, void *buf, size_
 
 SEALBUF_EXPORT int sealbuf_region_read(struct sealbuf_region *r)
 {
-	int ret = check_kind(r, true, "sealbuf_region_read");
+	int ret = check_reader(r, "sealbuf_region_read");
 
 	return ret < 0 ? ret : consistent_read(r, false, NULL, 0, NULL, NULL);
 }
@@ -391,7 +403,7 @@ SEALBUF_EXPORT int sealbuf_region_snapshot(struct sealbuf_region *r, void *buf,
 					   size_t buf_size, size_t *ret_size,
 					   uint64_t *ret_seq)
 {
-	int ret = check_kind(r, true, "sealbuf_region_snapshot");
+	int ret = check_reader(r, "sealbuf_region_snapshot");
 
 	if (ret == 0 && !buf && buf_size)
 		ret = sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT,

@@ -303,7 +303,8 @@ int sealbuf_region_write(struct sealbuf_region *region, const void *data, size_t
  * or retry); the caller (or a device, through a dma-buf of the payload)
  * then fills sealbuf_region_data(), and write_end() publishes @size bytes.
  * Errors: as sealbuf_region_write(); -EINVAL for begin twice, or end with
- * no begin. An end that fails with -EFBIG leaves the update open.
+ * no begin. An end that fails with -EFBIG leaves the update open. While it
+ * is open, read, snapshot and wait on this region fail with -EINVAL.
  */
 int sealbuf_region_write_begin(struct sealbuf_region *region);
 int sealbuf_region_write_end(struct sealbuf_region *region, size_t size);

@@ -195,6 +195,9 @@ static void write_in_place(void **state)
 	tl_assert_fail(sealbuf_region_write_begin(w), -EINVAL, SEALBUF_R_INVALID_ARGUMENT);
 	tl_assert_fail(sealbuf_region_write(w, "x", 1), -EINVAL, SEALBUF_R_INVALID_ARGUMENT);
 	memcpy(sealbuf_region_data(w), "in place", 8);
+	/* The writer's own open update is not a stall to wait out. */
+	tl_assert_fail(sealbuf_region_read(w), -EINVAL, SEALBUF_R_INVALID_ARGUMENT);
+	tl_assert_fail(sealbuf_region_wait(w, 0, -1, NULL), -EINVAL, SEALBUF_R_INVALID_ARGUMENT);
 	/* A reader meeting the open update waits it out, then gives up. */
 	assert_int_equal(sealbuf_region_set_stall_timeout(rd, 20), 0);
 	tl_assert_fail(sealbuf_region_snapshot(rd, buf, sizeof(buf), &n, NULL), -EOWNERDEAD,
