@@ -162,7 +162,13 @@ static inline void sb_copy_in(uint8_t *dst, const void *src, size_t n)
 	for (size_t i = 0; i < n; i++)
 		__atomic_store_n(&dst[i], s[i], __ATOMIC_RELEASE);
 #else
-	memmove(dst, src, n);
+	uintptr_t d = (uintptr_t)dst, s = (uintptr_t)src;
+
+	/* memmove only when it must: some libcs' memmove is slower than memcpy. */
+	if (s + n <= d || d + n <= s)
+		memcpy(dst, src, n);
+	else
+		memmove(dst, src, n);
 #endif
 }
 
