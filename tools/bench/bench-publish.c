@@ -7,6 +7,8 @@
  *    ping-pong), against a hand-written seqlock + futex with the same
  *    spin-then-sleep wait (target: at most 1.2x its latency), and the
  *    futex-only wait beside it;
+ *  - the same for a reader surely asleep in the futex (the writer waits
+ *    before each publish), timed from the publish to the reader's copy;
  *  - snapshot cost per call beside a plain memcpy of the same size.
  */
 #include <limits.h>
@@ -19,6 +21,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -257,6 +260,86 @@ static double ping_pong(struct pair *p, bool lib, int rounds)
 	return (double)t / rounds / 2 / 1e3;
 }
 
+/*
+ * The writer waits ASLEEP_NS before each publish, so the reader is past its
+ * spin and asleep in the futex: the latency of a real wake-up, measured from
+ * the publish (a timestamp in the payload) to the reader holding its copy.
+ */
+#define ASLEEP_NS 300000
+
+static void sleep_ns(long ns)
+{
+	struct timespec ts = { 0, ns };
+
+	nanosleep(&ts, NULL);
+}
+
+static void sleeper_writer(struct pair *p, bool lib, int rounds, uint64_t acks,
+			   uint32_t hacks)
+{
+	uint8_t buf[PING_BYTES] = { 0 };
+
+	for (int i = 0; i < rounds; i++) {
+		uint64_t t;
+		sleep_ns(ASLEEP_NS);
+		t = bench_now_ns();
+		memcpy(buf, &t, sizeof(t));
+		if (lib && sealbuf_region_write(p->ping, buf, PING_BYTES) < 0)
+			die("write");
+		if (!lib)
+			hand_write(p->hping, buf, PING_BYTES);
+		/* The reader's acknowledgement: it has its copy; go again. */
+		if (lib && (sealbuf_region_wait(p->pong, acks, -1, &acks) < 0 ||
+			    sealbuf_region_snapshot(p->pong, buf, PING_BYTES, NULL, &acks) < 0))
+			die("wait/snapshot");
+		if (!lib) {
+			hacks = hand_wait(p->hpong, hacks, p->spin_ns);
+			hand_read(p->hpong, buf, PONG_BYTES);
+		}
+	}
+}
+
+/* Median microseconds from publish to a sleeping reader's copy. */
+static double wake_from_sleep(struct pair *p, bool lib, int rounds)
+{
+	uint8_t buf[PING_BYTES];
+	double *lat = calloc((size_t)rounds, sizeof(double)), med;
+	uint64_t seen, t;
+	uint32_t hseen = atomic_load(&p->hping->seq);
+	pid_t pid;
+
+	if (sealbuf_region_read(p->ping) < 0 || sealbuf_region_read(p->pong) < 0)
+		die("read");
+	seen = sealbuf_region_seq(p->ping);
+	pid = fork();
+	if (pid < 0)
+		exit(1);
+	if (pid == 0) {
+		sleeper_writer(p, lib, rounds, sealbuf_region_seq(p->pong),
+			       atomic_load(&p->hpong->seq));
+		_exit(0);
+	}
+	for (int i = 0; i < rounds; i++) {
+		if (lib && (sealbuf_region_wait(p->ping, seen, -1, &seen) < 0 ||
+			    sealbuf_region_snapshot(p->ping, buf, PING_BYTES, NULL, &seen) < 0))
+			die("wait/snapshot");
+		if (!lib) {
+			hseen = hand_wait(p->hping, hseen, p->spin_ns);
+			hand_read(p->hping, buf, PING_BYTES);
+		}
+		t = bench_now_ns();
+		lat[i] = (double)(t - *(uint64_t *)(void *)buf) / 1e3;
+		if (lib && sealbuf_region_write(p->pong, buf, PONG_BYTES) < 0)
+			die("write");
+		if (!lib)
+			hand_write(p->hpong, buf, PONG_BYTES);
+	}
+	waitpid(pid, NULL, 0);
+	med = bench_median(lat, (size_t)rounds);
+	free(lat);
+	return med;
+}
+
 static void bench_wake(const struct bench *b)
 {
 	int reps = b->reps ? b->reps : b->quick ? 3 : 9, rounds = b->quick ? 500 : 5000;
@@ -278,6 +361,15 @@ static void bench_wake(const struct bench *b)
 		     "hand seqlock+futex, same spin", bench_median(h, (size_t)reps), "<= 1.2");
 	bench_report(b, "publish to woken reader, 4 KiB", "us", bench_median(l, (size_t)reps),
 		     "hand seqlock+futex, no spin", bench_median(f, (size_t)reps), NULL);
+	rounds = b->quick ? 50 : 300;
+	bench_progress(b, "publish to a sleeping reader, %d per sample", rounds);
+	p.spin_ns = SPIN_NS;
+	for (int i = 0; i < reps; i++) {
+		l[i] = wake_from_sleep(&p, true, rounds);
+		h[i] = wake_from_sleep(&p, false, rounds);
+	}
+	bench_report(b, "publish to sleeping reader, 4 KiB", "us", bench_median(l, (size_t)reps),
+		     "hand seqlock+futex, same spin", bench_median(h, (size_t)reps), "<= 1.2");
 	sealbuf_region_free(p.ping);
 	sealbuf_region_free(p.pong);
 	munmap(p.hping, sizeof(struct hand));
