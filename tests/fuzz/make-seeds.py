@@ -108,6 +108,19 @@ def open_seeds():
     s["reserved-content"] = open_seed("sealed", 2, PAGE, region=2, content=hdr)
     s["mirror-content"] = open_seed("sealed", 2, PAGE, region=3, content=hdr)
     s["reserved-zero-header"] = open_seed("sealed", 2, PAGE, region=2)
+    s["reserved-valid-header"] = open_seed("sealed", 2, PAGE, region=2, content=header())
+    s["mirror-valid-header"] = open_seed("sealed", 2, PAGE, region=3,
+                                         content=header(kind=3, size=PAGE, seq=2))
+    s["reserved-header-size-above"] = open_seed("sealed", 2, PAGE, region=2,
+                                                content=header(size=PAGE + 1))
+    s["reserved-header-seq-odd"] = open_seed("sealed", 2, PAGE, region=2,
+                                             content=header(seq=7, size=10))
+    s["reserved-header-wrong-kind"] = open_seed("sealed", 2, PAGE, region=2,
+                                                content=header(kind=3))
+    s["reserved-header-capacity"] = open_seed("sealed", 2, PAGE, region=2,
+                                              content=header(capacity=2 * PAGE))
+    s["reserved-rdonly"] = open_seed("rdonly", 2, PAGE, flags=1, region=2,
+                                     content=header())
     return s
 
 
@@ -122,10 +135,80 @@ def wire_seeds():
     return s
 
 
+HDR_MAGIC = 0x44484253
+FIELD = {"magic": 0, "version": 1, "header_size": 2, "kind": 3, "flags": 4,
+         "capacity": 5, "payload_offset": 6, "seq": 7, "size": 8, "waiters": 9,
+         "rdonly_waiters": 10, "reserved": 11}
+
+
+def header(kind=2, capacity=PAGE, size=0, seq=0, magic=HDR_MAGIC, version=1,
+           header_size=64, offset=PAGE):
+    return struct.pack("<IHHIIQQQQIIQ", magic, version, header_size, kind, 0,
+                       capacity, offset, seq, size, 0, 0, 0)
+
+
+def hdr_seed(ops, mirror=False, pages=1, extra=0, rdonly=False):
+    setup = (1 if mirror else 0) | (pages << 1) | (8 if rdonly else 0)
+    return bytes([setup, extra]) + b"".join(ops)
+
+
+def op_set(field, value):
+    return bytes([1, FIELD[field]]) + struct.pack("<Q", value)
+
+
+def op_scribble(off, data):
+    return bytes([0, off, len(data) - 1]) + data
+
+
+READ, CHECK, OPEN = b"\x02", b"\x04", b"\x07"
+
+
+def op_snapshot(n):
+    return b"\x03" + struct.pack("<H", n)
+
+
+def op_wait(seq=0):
+    return b"\x05" + struct.pack("<Q", seq)
+
+
+def op_write(n):
+    return b"\x06" + struct.pack("<H", n)
+
+
+def header_seeds():
+    rw = [op_write(100), READ, op_snapshot(PAGE), CHECK, op_wait(), OPEN]
+    s = {"reserved-read-write": hdr_seed(rw),
+         "mirror-update-read": hdr_seed(rw, mirror=True),
+         "rdonly-receiver": hdr_seed(rw, rdonly=True),
+         "odd-capacity": hdr_seed(rw, pages=2, extra=77),
+         "empty": hdr_seed(rw, pages=0),
+         "write-too-large": hdr_seed([op_write(PAGE + 1), READ]),
+         "snapshot-too-small": hdr_seed([op_write(100), op_snapshot(10)]),
+         "size-above-capacity": hdr_seed([op_set("size", PAGE + 1), READ,
+                                          op_snapshot(PAGE), OPEN]),
+         "size-huge": hdr_seed([op_set("size", 1 << 63), READ, OPEN]),
+         "seq-odd": hdr_seed([op_set("seq", 1), READ, op_wait(), op_snapshot(PAGE),
+                              op_write(10), READ]),
+         "seq-moves": hdr_seed([op_write(1), op_set("seq", 1000), CHECK, op_wait(2)]),
+         "waiters-huge": hdr_seed([op_set("waiters", 0xffffffff), op_write(5), READ]),
+         "rdonly-waiters-cleared": hdr_seed([op_set("rdonly_waiters", 0), op_wait()],
+                                            rdonly=True),
+         "scribble-all": hdr_seed([op_scribble(0, bytes(range(16))),
+                                   op_scribble(16, b"\xff" * 16),
+                                   op_scribble(32, b"\x01" + b"\0" * 15), READ, OPEN]),
+         }
+    for field, value in (("magic", 0), ("version", 2), ("header_size", 63),
+                         ("header_size", 8192), ("kind", 3), ("kind", 9),
+                         ("flags", 1), ("capacity", PAGE * 2), ("capacity", 1 << 62),
+                         ("payload_offset", 0), ("reserved", 1)):
+        s[f"open-{field}-{value}"] = hdr_seed([op_set(field, value), OPEN, READ])
+    return s
+
+
 def main():
     top = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
     for target, seeds in (("recv", recv_seeds()), ("open", open_seeds()),
-                          ("wire", wire_seeds())):
+                          ("wire", wire_seeds()), ("header", header_seeds())):
         d = os.path.join(top, target)
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(d)
