@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Hostile peers in another process: the honest side never crashes, hangs or leaks, and names the error. */
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fuzz/fuzz-common.h" /* fz_make_fd(): every kind of fd a peer can send */
@@ -31,12 +33,16 @@ static size_t page(void)
  * Each case prints one row: case | errno | reason | text. docs/hostile-cases.md
  * is this table.
  */
-static void row(const char *name, int r)
+static void print_row(const char *name, int r, enum sealbuf_reason reason, const char *text)
 {
 	printf("ROW | %s | %s | %s | %s |\n", name, r < 0 ? strerrorname_np(-r) : "0",
-	       r < 0 ? sealbuf_reason_name(sealbuf_last_reason()) : "(received)",
-	       r < 0 ? sealbuf_last_error() : "");
+	       r < 0 ? sealbuf_reason_name(reason) : "(ok)", r < 0 ? text : "");
 	fflush(stdout);
+}
+
+static void row(const char *name, int r)
+{
+	print_row(name, r, sealbuf_last_reason(), sealbuf_last_error());
 }
 
 #define expect_fail(name, expr, err, reason)                                   \
@@ -225,7 +231,7 @@ static const struct msg_case msg_cases[] = {
 	  .reason = SEALBUF_R_NOT_MEMFD },
 	{ "reserved-kind message, plain memfd", W(.kind = SEALBUF_KIND_RESERVED, .size = 4096,
 						  .file_size = 8192),
-	  .param = 2, .nfds = 1, .err = -EOPNOTSUPP, .reason = SEALBUF_R_NOT_SUPPORTED },
+	  .param = 2, .nfds = 1, .err = -EBADMSG, .reason = SEALBUF_R_HEADER_MAGIC },
 	{ "DGRAM: valid (control)", .type = SOCK_DGRAM, .nfds = 1 },
 	{ "DGRAM: 33 bytes", .type = SOCK_DGRAM, .extra = 1, .nfds = 1, .err = -EBADMSG,
 	  .reason = SEALBUF_R_BAD_MESSAGE },
@@ -673,6 +679,285 @@ static void receiver_socket_options(void **state)
 	}
 }
 
+/* ---- reserved regions: a peer that tampers with the header ---- */
+
+#define CAP (4 * 4096)
+#define STALL_MS 20
+
+/* Header fields (docs/header-format.md), by offset and width. */
+enum { H_MAGIC = 0, H_VERSION = 4, H_HSIZE = 6, H_KIND = 8, H_CAPACITY = 16, H_OFFSET = 24,
+       H_SEQ = 32, H_SIZE = 40, H_WAITERS = 48, H_RDONLY_WAITERS = 52 };
+
+static uint8_t *header_of(struct sealbuf_region *r)
+{
+	return (uint8_t *)sealbuf_region_data(r) - page();
+}
+
+static void put_field(uint8_t *h, int off, uint64_t v)
+{
+	size_t len = off == H_VERSION || off == H_HSIZE ? 2 : off < 16 || off >= 48 ? 4 : 8;
+
+	memcpy(h + off, &v, len); /* little-endian, as the format */
+}
+
+struct hdr_case {
+	const char *name;
+	int off;
+	uint64_t value;
+	int err;
+	enum sealbuf_reason reason;
+};
+
+static const struct hdr_case hdr_cases[] = {
+	{ "header: magic zeroed", H_MAGIC, 0, -EBADMSG, SEALBUF_R_HEADER_MAGIC },
+	{ "header: version 2", H_VERSION, 2, -EPROTONOSUPPORT, SEALBUF_R_HEADER_VERSION },
+	{ "header: header size 8", H_HSIZE, 8, -EBADMSG, SEALBUF_R_BAD_MESSAGE },
+	{ "header: says mirror, sent as reserved", H_KIND, 3, -EMEDIUMTYPE,
+	  SEALBUF_R_WRONG_KIND },
+	{ "header: capacity beyond the file", H_CAPACITY, 1ull << 40, -ERANGE,
+	  SEALBUF_R_HEADER_CAPACITY },
+	{ "header: capacity smaller than declared", H_CAPACITY, 4096, -ERANGE,
+	  SEALBUF_R_HEADER_CAPACITY },
+	{ "header: payload offset 0", H_OFFSET, 0, -EBADMSG, SEALBUF_R_BAD_MESSAGE },
+	{ "header: valid size above capacity", H_SIZE, CAP + 1, -ERANGE,
+	  SEALBUF_R_HEADER_SIZE },
+};
+
+static int tamper_peer(int sock, const void *arg)
+{
+	const struct hdr_case *c = arg;
+	struct sealbuf_region *r;
+
+	if (sealbuf_region_reserve(CAP, NULL, &r) < 0)
+		return 10;
+	put_field(header_of(r), c->off, c->value);
+	if (sealbuf_region_send(sock, r, 0) < 0)
+		return 11;
+	peer_wait(sock);
+	sealbuf_region_free(r);
+	return 0;
+}
+
+/* A peer that edits the header before sending: refused at receive, every field. */
+static void header_tampered(void **state)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(hdr_cases); i++) {
+		const struct hdr_case *c = &hdr_cases[i];
+		struct peer p = spawn(SOCK_SEQPACKET, tamper_peer, c);
+		struct sealbuf_region *r = (void *)0x1;
+
+		expect_fail(c->name, recv_region(p.sock, 0, TIMEOUT_MS, &r), c->err, c->reason);
+		assert_ptr_equal(r, (void *)0x1);
+		honest_go(p.sock);
+		reap(&p);
+	}
+}
+
+/* Whether the peer has hung up its end. */
+static bool peer_gone(int sock)
+{
+	struct pollfd pfd = { .fd = sock, .events = POLLRDHUP };
+
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLHUP | POLLRDHUP));
+}
+
+static uint64_t lcg(uint64_t *s)
+{
+	*s = *s * 6364136223846793005ull + 1442695040888963407ull;
+	return *s >> 17;
+}
+
+/* Scribbles on the header it shared, among honest publications, for @arg ms. */
+static int scribble_peer(int sock, const void *arg)
+{
+	static const int offs[] = { H_SEQ, H_SIZE, H_WAITERS, H_RDONLY_WAITERS, H_MAGIC,
+				    H_CAPACITY, H_KIND };
+	static uint8_t data[CAP];
+	struct sealbuf_region *r;
+	uint64_t seed = 42, end;
+	struct timespec ts;
+
+	if (sealbuf_region_reserve(CAP, NULL, &r) < 0)
+		return 10;
+	tl_fill(data, CAP, 5);
+	sealbuf_region_write(r, data, CAP / 2);
+	if (sealbuf_region_send(sock, r, 0) < 0 || peer_wait(sock) != 1)
+		return 11;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	end = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000 + *(const int *)arg;
+	for (uint64_t now = 0; now < end;) {
+		uint64_t v = lcg(&seed);
+		if (v % 4 == 0)
+			sealbuf_region_write(r, data, (size_t)(v >> 8) % (CAP + 1));
+		else
+			put_field(header_of(r), offs[(v >> 2) % ARRAY_SIZE(offs)],
+				  (v >> 5) % 3 ? (v >> 8) % (2 * CAP) : v);
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	}
+	sealbuf_region_free(r);
+	return 0; /* and hang up: the honest side stops reading */
+}
+
+struct tally {
+	const char *op;
+	int err;
+	enum sealbuf_reason reason;
+	unsigned n;
+};
+
+/* Count @ret for @op, failing on any answer but those @ok lists (errno, reason pairs). */
+static void tally(struct tally *t, size_t max, const char *op, int ret, const int *ok)
+{
+	size_t i;
+
+	if (ret < 0) {
+		for (; *ok && !(ok[0] == ret && ok[1] == (int)sealbuf_last_reason()); ok += 2)
+			;
+		if (!*ok)
+			fail_msg("%s: unexpected %d %s: %s", op, ret,
+				 sealbuf_reason_name(sealbuf_last_reason()), sealbuf_last_error());
+	}
+	for (i = 0; i < max && t[i].op; i++)
+		if (t[i].op == op && t[i].err == ret &&
+		    (ret == 0 || t[i].reason == sealbuf_last_reason()))
+			break;
+	assert_true(i < max);
+	if (!t[i].op)
+		t[i] = (struct tally){ op, ret, ret < 0 ? sealbuf_last_reason() : 0, 0 };
+	t[i].n++;
+}
+
+static void read_all(struct sealbuf_region *r)
+{
+	volatile const uint8_t *d = sealbuf_region_data(r);
+	uint8_t sum = 0;
+
+	assert_true(sealbuf_region_size(r) <= CAP);
+	for (size_t i = 0; i < sealbuf_region_size(r); i++)
+		sum += d[i];
+	(void)sum;
+}
+
+/*
+ * While the peer scribbles on every header field for 300 ms, read, snapshot,
+ * check and wait without pause: only documented errors, never a size beyond
+ * the capacity validated at open, never a fault, never a hang.
+ */
+static void header_scribbled_during_reads(void **state)
+{
+	static const int read_ok[] = { -ERANGE, SEALBUF_R_HEADER_SIZE, -EAGAIN,
+				       SEALBUF_R_CONTENDED, -EOWNERDEAD,
+				       SEALBUF_R_WRITER_STALLED, 0 };
+	static const int wait_ok[] = { -EAGAIN, SEALBUF_R_WOULD_BLOCK, -ETIMEDOUT,
+				       SEALBUF_R_TIMEOUT, -EOWNERDEAD,
+				       SEALBUF_R_WRITER_STALLED, 0 };
+	static const int check_ok[] = { -EAGAIN, SEALBUF_R_CONTENDED, 0 };
+	static const int ms = 300;
+	static uint8_t buf[CAP];
+	struct tally t[32] = { 0 };
+	struct peer p = spawn(SOCK_SEQPACKET, scribble_peer, &ms);
+	struct sealbuf_region *r;
+	size_t got;
+	unsigned rounds = 0;
+
+	assert_int_equal(recv_region(p.sock, 0, TIMEOUT_MS, &r), 0);
+	assert_int_equal(sealbuf_region_set_stall_timeout(r, STALL_MS), 0);
+	honest_go(p.sock);
+	while (!peer_gone(p.sock)) {
+		tally(t, 32, "read", sealbuf_region_read(r), read_ok);
+		read_all(r);
+		tally(t, 32, "read_check", sealbuf_region_read_check(r), check_ok);
+		got = 0;
+		tally(t, 32, "snapshot", sealbuf_region_snapshot(r, buf, sizeof(buf), &got, NULL),
+		      read_ok);
+		assert_true(got <= CAP);
+		tally(t, 32, "wait", sealbuf_region_wait(r, sealbuf_region_seq(r), 1, NULL),
+		      wait_ok);
+		rounds++;
+	}
+	for (size_t i = 0; i < 32 && t[i].op; i++) {
+		char name[96];
+		snprintf(name, sizeof(name), "header scribbled during reads: %s (%u of %u)",
+			 t[i].op, t[i].n, rounds);
+		print_row(name, t[i].err, t[i].reason, "(counted)");
+	}
+	sealbuf_region_free(r);
+	reap(&p);
+}
+
+static int dying_writer(int sock, const void *arg)
+{
+	const int *stop = arg;
+	struct sealbuf_region *r;
+	static uint8_t data[100];
+
+	if (sealbuf_region_reserve(CAP, NULL, &r) < 0 || sealbuf_region_write(r, data, 100) < 0)
+		return 10;
+	if (sealbuf_region_send(sock, r, 0) < 0 || peer_wait(sock) != 1)
+		return 11;
+	if (sealbuf_region_write_begin(r) < 0)
+		return 12;
+	if (!*stop)
+		_exit(0); /* dies mid-update: seq stays odd */
+	raise(SIGSTOP);
+	if (sealbuf_region_write_end(r, 50) < 0)
+		return 13;
+	peer_wait(sock);
+	return 0;
+}
+
+/* The writer dies mid-update: readers give up after the stall timeout; a new writer takes over. */
+static void writer_dies_mid_update(void **state)
+{
+	static const int dies = 0;
+	struct peer p = spawn(SOCK_SEQPACKET, dying_writer, &dies);
+	struct sealbuf_region *r;
+	uint8_t buf[200];
+
+	assert_int_equal(recv_region(p.sock, 0, TIMEOUT_MS, &r), 0);
+	assert_int_equal(sealbuf_region_set_stall_timeout(r, STALL_MS), 0);
+	honest_go(p.sock);
+	assert_int_equal(waitpid(p.pid, NULL, 0), p.pid);
+	expect_fail("writer dies mid-update: read", sealbuf_region_read(r), -EOWNERDEAD,
+		    SEALBUF_R_WRITER_STALLED);
+	expect_fail("writer dies mid-update: snapshot",
+		    sealbuf_region_snapshot(r, buf, sizeof(buf), NULL, NULL), -EOWNERDEAD,
+		    SEALBUF_R_WRITER_STALLED);
+	expect_fail("writer dies mid-update: wait", sealbuf_region_wait(r, 2, -1, NULL),
+		    -EOWNERDEAD, SEALBUF_R_WRITER_STALLED);
+	/* A writable receiver takes over and publishes a consistent state again. */
+	assert_int_equal(sealbuf_region_write(r, buf, 10), 0);
+	assert_int_equal(sealbuf_region_read(r), 0);
+	assert_int_equal(sealbuf_region_size(r), 10);
+	sealbuf_region_free(r);
+	close(p.sock);
+}
+
+/* The writer is stopped (SIGSTOP) mid-update: stalled while stopped, fine once it goes on. */
+static void writer_stopped_mid_update(void **state)
+{
+	static const int stops = 1;
+	struct peer p = spawn(SOCK_SEQPACKET, dying_writer, &stops);
+	struct sealbuf_region *r;
+	int status;
+
+	assert_int_equal(recv_region(p.sock, 0, TIMEOUT_MS, &r), 0);
+	assert_int_equal(sealbuf_region_set_stall_timeout(r, STALL_MS), 0);
+	honest_go(p.sock);
+	assert_int_equal(waitpid(p.pid, &status, WUNTRACED), p.pid);
+	assert_true(WIFSTOPPED(status));
+	expect_fail("writer stopped mid-update: read", sealbuf_region_read(r), -EOWNERDEAD,
+		    SEALBUF_R_WRITER_STALLED);
+	kill(p.pid, SIGCONT);
+	assert_int_equal(sealbuf_region_wait(r, sealbuf_region_seq(r), TIMEOUT_MS, NULL), 0);
+	assert_int_equal(sealbuf_region_read(r), 0);
+	assert_int_equal(sealbuf_region_size(r), 50);
+	sealbuf_region_free(r);
+	honest_go(p.sock);
+	reap(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -681,7 +966,9 @@ int main(void)
 		TL_TEST(stream_cut),		  TL_TEST(silent_peers),
 		TL_TEST(fd_flood),		  TL_TEST(fd_flood_at_limit),
 		TL_TEST(message_flood),		  TL_TEST(stream_split),
-		TL_TEST(receiver_socket_options),
+		TL_TEST(receiver_socket_options), TL_TEST(header_tampered),
+		TL_TEST(header_scribbled_during_reads),
+		TL_TEST(writer_dies_mid_update),  TL_TEST(writer_stopped_mid_update),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
