@@ -125,6 +125,12 @@ WRAP(int, poll, -1, (void *p, unsigned long n, int t), (p, n, t))
 WRAP(int, madvise, -1, (void *a, size_t l, int adv), (a, l, adv))
 WRAP(ssize_t, recvmsg, -1, (int fd, struct msghdr *m, int f), (fd, m, f))
 WRAP(FILE *, fopen, NULL, (const char *p, const char *m), (p, m))
+WRAP(ssize_t, pwrite, -1, (int fd, const void *b, size_t n, off_t o), (fd, b, n, o))
+WRAP_AS(ssize_t, pwrite64, "pwrite", -1, (int fd, const void *b, size_t n, off_t o),
+	(fd, b, n, o))
+WRAP(ssize_t, read, -1, (int fd, void *b, size_t n), (fd, b, n))
+WRAP(int, getrlimit, -1, (int res, void *rl), (res, rl))
+WRAP_AS(int, getrlimit64, "getrlimit", -1, (int res, void *rl), (res, rl))
 WRAP_AS(FILE *, fopen64, "fopen", NULL, (const char *p, const char *m), (p, m))
 
 /* open and fcntl take an optional third argument. */
@@ -200,6 +206,22 @@ int __wrap_ioctl(int fd, unsigned long req, ...)
 	arg = va_arg(ap, void *);
 	va_end(ap);
 	return hit("ioctl", (long)req) ? -1 : __real_ioctl(fd, req, arg);
+}
+
+/* syscall(2): the futex calls; ctx is the system call number. */
+long __real_syscall(long nr, ...);
+long __wrap_syscall(long nr, ...);
+
+long __wrap_syscall(long nr, ...)
+{
+	va_list ap;
+	long a[6];
+
+	va_start(ap, nr);
+	for (int i = 0; i < 6; i++)
+		a[i] = va_arg(ap, long);
+	va_end(ap);
+	return hit("syscall", nr) ? -1 : __real_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
 ssize_t __real_sendmsg(int fd, const struct msghdr *m, int f);

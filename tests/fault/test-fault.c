@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "fault.h"
@@ -42,6 +43,14 @@ static const struct rule rules[] = {
 	{ "readlink", ANY, 0, 0, 0, NULL }, /* no /proc: the seal check still stands guard */
 	{ "fopen", ANY, 0, 0, 0, NULL },    /* no /proc/meminfo or cgroup files: no up-front check */
 	{ "recvmsg", ANY, EAGAIN, 0, 0, NULL }, /* woken for nothing: wait again */
+	{ "read", ANY, 0, 0, 0, NULL },      /* a cgroup file unreadable: no limit known there */
+	{ "getrlimit", ANY, 0, 0, 0, NULL }, /* RLIMIT_FSIZE unknown: ftruncate still checks */
+	{ "pwrite", ANY, 0, 0, 0, NULL },    /* read-only reader's flag: it polls instead */
+	/* futex: EINTR retried, EAGAIN (seq moved) and ETIMEDOUT are answers, not errors. */
+	{ "syscall", SYS_futex, EINTR, 0, 0, NULL },
+	{ "syscall", SYS_futex, EAGAIN, 0, 0, NULL },
+	{ "syscall", SYS_futex, ETIMEDOUT, 0, 0, NULL },
+	{ "syscall", SYS_futex, 0, 0, 0, "write" }, /* a failed wake: sleepers time out and look */
 	{ "ftruncate", ANY, EFBIG, -EFBIG, SEALBUF_R_TOO_LARGE, NULL },
 	{ "ftruncate", ANY, EINVAL, -EFBIG, SEALBUF_R_TOO_LARGE, NULL },
 	{ "fallocate", ANY, ENOSPC, -ENOSPC, SEALBUF_R_NO_MEMORY, NULL },
@@ -86,6 +95,10 @@ static const struct {
 	{ "madvise", { EINVAL, ENOMEM, EINTR } },
 	{ "sendmsg", { EPIPE, ECONNRESET, EAGAIN, ENOBUFS, ENOMEM, ETOOMANYREFS, EINTR } },
 	{ "recvmsg", { ECONNRESET, EAGAIN, ENOMEM, EINTR } },
+	{ "pwrite", { EBADF, EIO } },
+	{ "read", { EIO, EINTR } },
+	{ "getrlimit", { EFAULT } },
+	{ "syscall", { EINTR, EAGAIN, ETIMEDOUT, EFAULT, ENOSYS } },
 	{ "calloc", { ENOMEM } },
 	{ "malloc", { ENOMEM } },
 	{ "fopen", { ENOENT, EMFILE } },
@@ -329,6 +342,68 @@ OP(send_rdonly, .size = 100, .sock = SOCK_DGRAM, .share = SEALBUF_SHARE_RDONLY,
    .setup = setup_region, .run = run_send)
 OP(recv_seqpacket, .size = 100, .sock = SOCK_SEQPACKET, .setup = setup_sent, .run = run_recv)
 OP(recv_stream, .size = 100, .sock = SOCK_STREAM, .setup = setup_sent, .run = run_recv)
+static int run_reserve(const struct op *op, struct ctx *c)
+{
+	return sealbuf_region_reserve(op->size, NULL, &c->out);
+}
+
+static uint8_t mirrored[8192];
+
+static int run_mirror(const struct op *op, struct ctx *c)
+{
+	return sealbuf_region_mirror(mirrored, op->size, NULL, &c->out);
+}
+
+/* A reserved region whose read-only handle went out: each publish wakes (futex). */
+static void setup_reserved_rdonly_out(const struct op *op, struct ctx *c)
+{
+	int fd;
+
+	assert_int_equal(sealbuf_region_reserve(op->size, NULL, &c->src), 0);
+	assert_int_equal(sealbuf_region_share(c->src, SEALBUF_SHARE_RDONLY, &fd), 0);
+	close(fd);
+}
+
+static int run_write(const struct op *op, struct ctx *c)
+{
+	return sealbuf_region_write(c->src, mirrored, 100);
+}
+
+static void setup_reserved(const struct op *op, struct ctx *c)
+{
+	assert_int_equal(sealbuf_region_reserve(op->size, NULL, &c->src), 0);
+}
+
+static int run_wait(const struct op *op, struct ctx *c)
+{
+	return sealbuf_region_wait(c->src, sealbuf_region_seq(c->src), 20, NULL);
+}
+
+static void setup_reserved_fd(const struct op *op, struct ctx *c)
+{
+	setup_reserved(op, c);
+	assert_int_equal(sealbuf_region_share(c->src, op->share, &c->fd), 0);
+}
+
+static int run_open_reserved(const struct op *op, struct ctx *c)
+{
+	SEALBUF_OPTS(sealbuf_open_opts, o, .flags = op->flags, .kind = SEALBUF_KIND_RESERVED);
+	int fd = c->fd;
+
+	c->fd = -1;
+	return sealbuf_region_open(fd, op->size, &o, &c->out);
+}
+
+OP(reserve, .size = 5000, .setup = setup_none, .run = run_reserve)
+OP(mirror, .size = 5000, .setup = setup_none, .run = run_mirror)
+OP(write_wakes, .size = 5000, .setup = setup_reserved_rdonly_out, .run = run_write)
+/* Nothing published: spin, then sleep on the futex until the 20 ms deadline. */
+OP(wait_times_out, .size = 5000, .base = -ETIMEDOUT, .base_reason = SEALBUF_R_TIMEOUT,
+   .setup = setup_reserved, .run = run_wait)
+/* Read-only, from a read-write handle: the reader flags itself with pwrite. */
+OP(open_reserved_rdonly, .size = 5000, .flags = SEALBUF_OPEN_RDONLY, .setup = setup_reserved_fd,
+   .run = run_open_reserved)
+
 /* Nothing queued, don't wait: recvmsg finds nothing, poll confirms, -EAGAIN. */
 OP(recv_nothing_queued, .sock = SOCK_SEQPACKET, .timeout_ms = -1, .base = -EAGAIN,
    .base_reason = SEALBUF_R_WOULD_BLOCK, .setup = setup_socket, .run = run_recv)
@@ -365,6 +440,9 @@ int main(void)
 		TL_TEST(send_rdonly),	  TL_TEST(recv_seqpacket),
 		TL_TEST(recv_stream),	  TL_TEST(recv_dgram_rdonly),
 		TL_TEST(recv_nothing_queued),
+		TL_TEST(reserve),	  TL_TEST(mirror),
+		TL_TEST(write_wakes),	  TL_TEST(wait_times_out),
+		TL_TEST(open_reserved_rdonly),
 		TL_TEST(send_short_writes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
