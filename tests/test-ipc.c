@@ -128,7 +128,7 @@ static void hostile_messages(void **state)
 {
 	struct sealbuf_region *r = new_region(page());
 	int fd = sealbuf_region_fd(r);
-	uint8_t msg[SB_WIRE_LEN + 8];
+	uint8_t msg[SB_WIRE_LEN + 8] = { 0 };
 
 	encode(msg, SEALBUF_KIND_PLAIN, page(), page());
 	/* The honest message goes through. */
