@@ -904,6 +904,7 @@ static int dying_writer(int sock, const void *arg)
 	if (sealbuf_region_write_end(r, 50) < 0)
 		return 13;
 	peer_wait(sock);
+	sealbuf_region_free(r);
 	return 0;
 }
 
