@@ -35,7 +35,7 @@ static const struct {
 } fields[] = { { 0, 4 }, { 4, 2 }, { 6, 2 }, { 8, 4 },	{ 12, 4 }, { 16, 8 },
 	       { 24, 8 }, { 32, 8 }, { 40, 8 }, { 48, 4 }, { 52, 4 }, { 56, 8 } };
 
-static void die(const char *what, int r)
+static _Noreturn void die(const char *what, int r)
 {
 	fprintf(stderr, "%s: unexpected %d %s: %s\n", what, r,
 		sealbuf_reason_name(sealbuf_last_reason()), sealbuf_last_error());
