@@ -52,6 +52,22 @@ static void print_result(const char *what, int r)
 	fflush(stdout);
 }
 
+/* The number after "@key" in a /proc file such as /proc/meminfo (SIZE_MAX: none). */
+static size_t proc_kb(const char *file, const char *key)
+{
+	FILE *f = fopen(file, "re");
+	char line[128];
+	size_t v = SIZE_MAX;
+
+	if (!f)
+		return v;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, strlen(key)))
+			v = strtoull(line + strlen(key), NULL, 10);
+	fclose(f);
+	return v;
+}
+
 /* Run @fn in a child; it must exit 0, not die of a signal (SIGXFSZ, SIGBUS). */
 static void in_child(void (*fn)(void))
 {
@@ -182,27 +198,13 @@ static void nofile_first_open(void **state)
 	in_child(first_open_child);
 }
 
-static size_t vm_size(void)
-{
-	FILE *f = fopen("/proc/self/status", "re");
-	char line[128];
-	size_t kb = 0;
-
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "VmSize:", 7))
-			kb = strtoull(line + 7, NULL, 10);
-	fclose(f);
-	return kb << 10;
-}
-
 static void as_child(void)
 {
 	struct rlimit rl;
 	struct sealbuf_region *r = NULL;
 	int ret;
 
-	rl.rlim_cur = rl.rlim_max = vm_size() + 8 * MIB;
+	rl.rlim_cur = rl.rlim_max = (proc_kb("/proc/self/status", "VmSize:") << 10) + 8 * MIB;
 	CHILD_CHECK(setrlimit(RLIMIT_AS, &rl) == 0);
 	ret = sealbuf_region_create(32 * MIB, NULL, &r);
 	print_result("create 32 MiB with 8 MiB of address space left", ret);
@@ -221,20 +223,6 @@ static void address_space(void **state)
 	in_child(as_child);
 }
 
-static size_t meminfo_kb(const char *key)
-{
-	FILE *f = fopen("/proc/meminfo", "re");
-	char line[128];
-	size_t v = SIZE_MAX;
-
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, strlen(key)))
-			v = strtoull(line + strlen(key), NULL, 10);
-	fclose(f);
-	return v;
-}
-
 /* No huge pages reserved: an error at create time, with or without NORESERVE. */
 static void hugetlb_no_pages(void **state)
 {
@@ -248,7 +236,7 @@ static void hugetlb_no_pages(void **state)
 		tl_skip("the kernel has no hugetlbfs (memfd_create(MFD_HUGETLB): %s)",
 			strerror(errno));
 	close(fd);
-	if (meminfo_kb("HugePages_Free:") != 0)
+	if (proc_kb("/proc/meminfo", "HugePages_Free:") != 0)
 		tl_skip("this machine has free huge pages: the no-pages case cannot be made here");
 	tl_assert_fail(sealbuf_region_create(MIB, &o, &r), -ENOMEM, SEALBUF_R_HUGETLB_NO_PAGES);
 	print_result("hugetlb create, no huge pages", -ENOMEM);
@@ -390,21 +378,6 @@ static int drop_ipc_lock(void)
 	return (int)syscall(SYS_capset, &h, d);
 }
 
-static size_t status_kb(const char *key)
-{
-	FILE *f = fopen("/proc/self/status", "re");
-	char line[128];
-	size_t v = 0;
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, strlen(key)))
-			v = strtoull(line + strlen(key), NULL, 10);
-	fclose(f);
-	return v;
-}
-
 static void memlock_child(void)
 {
 	struct rlimit rl = { 0, 0 };
@@ -419,8 +392,9 @@ static void memlock_child(void)
 	CHILD_CHECK(dev >= 0);
 	c.memfd = (uint32_t)sealbuf_region_fd(r);
 	buf = ioctl(dev, UDMABUF_CREATE, &c);
-	printf("  UDMABUF_CREATE of 4 MiB with RLIMIT_MEMLOCK 0, no CAP_IPC_LOCK: %s; VmPin %zu kB, VmLck %zu kB\n",
-	       buf >= 0 ? "created" : strerror(errno), status_kb("VmPin:"), status_kb("VmLck:"));
+	printf("  UDMABUF_CREATE of 4 MiB with RLIMIT_MEMLOCK 0, no CAP_IPC_LOCK: %s; "
+	       "VmPin %zu kB, VmLck %zu kB\n", buf >= 0 ? "created" : strerror(errno),
+	       proc_kb("/proc/self/status", "VmPin:"), proc_kb("/proc/self/status", "VmLck:"));
 	/* Not charged to RLIMIT_MEMLOCK (memfd_pin_folios() does no accounting): it works. */
 	CHILD_CHECK(buf >= 0);
 	close(buf);
