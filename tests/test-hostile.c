@@ -7,11 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/udmabuf.h>
 
 #include "fuzz/fuzz-common.h" /* fz_make_fd(): every kind of fd a peer can send */
 #include "testlib.h"
@@ -959,8 +961,51 @@ static void writer_stopped_mid_update(void **state)
 	reap(&p);
 }
 
-int main(void)
+/* ---- a dma-buf instead of a memfd (needs /dev/udmabuf: the VM tier) ---- */
+
+static int dmabuf_peer(int sock, const void *arg)
 {
+	struct sb_wire w = { SB_WIRE_MAGIC, SB_WIRE_VERSION, SB_WIRE_LEN, SEALBUF_KIND_PLAIN, 0,
+			     4096, 4096 };
+	struct udmabuf_create c = { .flags = UDMABUF_FLAGS_CLOEXEC, .size = 4096 };
+	uint8_t buf[SB_WIRE_LEN];
+	int dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC), fd, ret;
+
+	c.memfd = (uint32_t)fz_make_fd(FZ_FD_SEALED, 1, NULL, 0);
+	fd = ioctl(dev, UDMABUF_CREATE, &c);
+	if (dev < 0 || fd < 0)
+		return 10;
+	close((int)c.memfd); /* the dma-buf keeps the pages */
+	sb_wire_encode(&w, buf);
+	ret = peer_send(sock, buf, sizeof(buf), &fd, 1);
+	peer_wait(sock);
+	return ret < 0 ? 11 : 0;
+}
+
+/* A dma-buf of a sealed memfd, sent as if it were the memfd: refused, and named. */
+static void dmabuf_instead_of_memfd(void **state)
+{
+	struct sealbuf_region *r = (void *)0x1;
+	struct peer p;
+
+	if (access("/dev/udmabuf", F_OK) < 0 && getenv("SEALBUF_IN_VM"))
+		fail_msg("the VM guest has no /dev/udmabuf");
+	if (access("/dev/udmabuf", F_OK) < 0) {
+		print_message("skipped: no /dev/udmabuf: runs in the VM tier (vm-hostile-dmabuf)\n");
+		skip();
+	}
+	p = spawn(SOCK_SEQPACKET, dmabuf_peer, NULL);
+	expect_fail("a dma-buf (udmabuf of a sealed memfd)", recv_region(p.sock, 0, TIMEOUT_MS, &r),
+		    -EBADFD, SEALBUF_R_NOT_MEMFD);
+	honest_go(p.sock);
+	reap(&p);
+}
+
+/* argv[1], if given, picks the tests to run (a cmocka filter such as "dmabuf*"). */
+int main(int argc, char **argv)
+{
+	if (argc > 1)
+		cmocka_set_test_filter(argv[1]);
 	const struct CMUnitTest tests[] = {
 		TL_TEST(malformed_messages),	  TL_TEST(resize_refused),
 		TL_TEST(punch_hole),		  TL_TEST(peer_killed_after_send),
@@ -970,6 +1015,7 @@ int main(void)
 		TL_TEST(receiver_socket_options), TL_TEST(header_tampered),
 		TL_TEST(header_scribbled_during_reads),
 		TL_TEST(writer_dies_mid_update),  TL_TEST(writer_stopped_mid_update),
+		TL_TEST(dmabuf_instead_of_memfd),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
