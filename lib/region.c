@@ -291,7 +291,8 @@ static int create_kind(enum sealbuf_kind kind, size_t size,
 		ret = check_fits_memory(file_size);
 	if (ret == 0)
 		ret = check_fsize_limit(file_size);
-	if (ret == 0 && file_size && !(o.flags & (SEALBUF_CREATE_HUGETLB | SEALBUF_CREATE_NORESERVE)))
+	if (ret == 0 && file_size &&
+	    !(o.flags & (SEALBUF_CREATE_HUGETLB | SEALBUF_CREATE_NORESERVE)))
 		ret = sb_check_memcg_room(file_size);
 	if (ret == 0)
 		ret = sb_region_new(&r);

@@ -80,7 +80,10 @@ static dev_t shm_dev(void)
 	return dev;
 }
 
-/* A memfd on a filesystem of type @magic, recognised by its name. */
+/*
+ * A memfd on a filesystem of type @magic, recognised by its name: how hugetlb
+ * memfds, on per-size internal mounts, are told from other hugetlbfs files.
+ */
 static bool is_memfd_on(int fd, long magic)
 {
 	char path[64], target[sizeof("/memfd:")];
@@ -98,9 +101,9 @@ static bool is_memfd_on(int fd, long magic)
 }
 
 /*
- * Hugetlb memfds live on per-size internal mounts: recognise them by name.
- * So must ordinary ones, while no probe memfd could be made for shm_dev()
- * (a process at RLIMIT_NOFILE: opening a region needs no new fd).
+ * An ordinary memfd: on the shm mount. While no probe memfd could be made for
+ * shm_dev() (a process at RLIMIT_NOFILE: opening a region needs no new fd),
+ * recognised by its name on tmpfs instead.
  */
 static bool is_shm_memfd(int fd, const struct stat *st)
 {
