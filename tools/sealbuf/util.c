@@ -15,12 +15,16 @@
 
 volatile int tool_interrupted;
 
+/* One write per message: lines from concurrent processes do not interleave. */
 static void vmessage(const char *fmt, va_list ap)
 {
-	fprintf(stderr, "sealbuf%s%s: ", tool_cmd_name ? " " : "",
-		tool_cmd_name ? tool_cmd_name : "");
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	char buf[2048];
+	int n = snprintf(buf, sizeof(buf), "sealbuf%s%s: ", tool_cmd_name ? " " : "",
+			 tool_cmd_name ? tool_cmd_name : "");
+
+	vsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);
+	strcat(buf, "\n");
+	fputs(buf, stderr);
 }
 
 int tool_error(int code, const char *fmt, ...)
