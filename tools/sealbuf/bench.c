@@ -137,70 +137,113 @@ static int meets(const char *target, double ratio)
 	return -1;
 }
 
-static void fmt_value(char *buf, size_t len, const struct json_field *v, const char *unit)
+/* 3.61 us, 483 us, 41800 us: three significant digits, never an exponent. */
+static void fmt_num(char *buf, size_t len, double v, const char *unit)
 {
-	if (v && !v->is_str)
-		snprintf(buf, len, "%.3g %.16s", v->num, unit);
+	if (v >= 1000 || v <= -1000)
+		snprintf(buf, len, "%.0f%s%.16s", v, *unit ? " " : "", unit);
 	else
-		snprintf(buf, len, "-");
+		snprintf(buf, len, "%.3g%s%.16s", v, *unit ? " " : "", unit);
 }
 
-/* One table row, without the trailing blanks of empty columns. */
-__attribute__((format(printf, 1, 2)))
-static void row(const char *fmt, ...)
-{
-	char buf[512];
-	size_t n;
-	va_list ap;
+struct cells {
+	char c[6][272]; /* figure, sealbuf, baseline, baseline is, ratio, target + verdict */
+};
 
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	n = strlen(buf);
-	while (n && buf[n - 1] == ' ')
-		buf[--n] = '\0';
-	puts(buf);
-}
+/* One program's figures, kept until it ends so the columns can fit them. */
+struct table {
+	struct cells *rows;
+	size_t n, cap;
+};
 
-static void print_header(void)
-{
-	row("%-44s %12s %12s  %-28s %8s  %s", "figure", "sealbuf", "baseline", "baseline is",
-	    "ratio", "target");
-}
-
-static void render(const struct json_flat *o, struct run_stats *s)
+static void cells_of(const struct json_flat *o, struct cells *r, struct run_stats *s)
 {
 	const struct json_field *fig = json_get(o, "figure"), *unit = json_get(o, "unit");
+	const struct json_field *v = json_get(o, "value"), *bv = json_get(o, "baseline_value");
 	const struct json_field *base = json_get(o, "baseline"), *tgt = json_get(o, "target");
 	const struct json_field *ratio = json_get(o, "ratio");
 	const char *u = unit && unit->is_str ? unit->str : "";
-	char v[48], bv[48], r[24] = "";
+	const char *t = tgt && tgt->is_str ? tgt->str : "";
 	int ok = -1;
 
-	fmt_value(v, sizeof(v), json_get(o, "value"), u);
-	fmt_value(bv, sizeof(bv), json_get(o, "baseline_value"), u);
-	if (ratio && !ratio->is_str) {
-		snprintf(r, sizeof(r), "%.3fx", ratio->num);
-		ok = meets(tgt && tgt->is_str ? tgt->str : NULL, ratio->num);
+	memset(r, 0, sizeof(*r));
+	snprintf(r->c[0], sizeof(r->c[0]), "%s", fig->str);
+	if (!v->is_str)
+		fmt_num(r->c[1], sizeof(r->c[1]), v->num, u);
+	if (base && base->is_str && bv && !bv->is_str) {
+		fmt_num(r->c[2], sizeof(r->c[2]), bv->num, u);
+		snprintf(r->c[3], sizeof(r->c[3]), "%s", base->str);
 	}
+	if (base && ratio && !ratio->is_str) {
+		snprintf(r->c[4], sizeof(r->c[4]), ratio->num >= 100 ? "%.0fx" : "%.3fx", ratio->num);
+		ok = meets(t, ratio->num);
+	}
+	snprintf(r->c[5], sizeof(r->c[5]), "%s%s%s", t, *t && ok >= 0 ? "  " : "",
+		 ok == 1 ? "ok" : ok == 0 ? "MISSED" : "");
 	s->figures++;
 	s->missed += ok == 0;
-	row("%-44s %12s %12s  %-28s %8s  %-9s %s", fig ? fig->str : "?", v,
-	       base ? bv : "", base && base->is_str ? base->str : "", r,
-	       tgt && tgt->is_str ? tgt->str : "", ok == 1 ? "ok" : ok == 0 ? "MISSED" : "");
+}
+
+static void table_add(struct table *t, const struct json_flat *o, struct run_stats *s)
+{
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 32;
+		struct cells *nr = realloc(t->rows, cap * sizeof(*nr));
+		if (!nr)
+			return;
+		t->rows = nr;
+		t->cap = cap;
+	}
+	cells_of(o, &t->rows[t->n++], s);
+}
+
+/* One row: text columns left-aligned, numbers right-aligned; no trailing blanks. */
+static void print_row(const struct cells *r, const int *w)
+{
+	char line[1800];
+	size_t n;
+
+	snprintf(line, sizeof(line), "%-*s  %*s  %*s  %-*s  %*s  %s", w[0], r->c[0], w[1], r->c[1],
+		 w[2], r->c[2], w[3], r->c[3], w[4], r->c[4], r->c[5]);
+	n = strlen(line);
+	while (n && line[n - 1] == ' ')
+		line[--n] = '\0';
+	puts(line);
+}
+
+static void table_print(struct table *t)
+{
+	static const struct cells head = { { "figure", "sealbuf", "baseline", "baseline is", "ratio",
+					     "target" } };
+	int w[6];
+
+	for (int k = 0; k < 6; k++) {
+		w[k] = (int)strlen(head.c[k]);
+		for (size_t i = 0; i < t->n; i++)
+			if ((int)strlen(t->rows[i].c[k]) > w[k])
+				w[k] = (int)strlen(t->rows[i].c[k]);
+	}
+	if (t->n)
+		print_row(&head, w);
+	for (size_t i = 0; i < t->n; i++)
+		print_row(&t->rows[i], w);
 	fflush(stdout);
+	free(t->rows);
+	memset(t, 0, sizeof(*t));
 }
 
 /* One line of a program's output: a figure, or something that is not one. */
 static void take_line(const char *prog, char *line, const struct bench_opts *bo,
-		      struct run_stats *s)
+		      struct table *t, struct run_stats *s)
 {
 	struct json_flat o;
+	const struct json_field *fig, *v;
 
 	line[strcspn(line, "\n")] = '\0';
 	if (!*line)
 		return;
-	if (json_parse_flat(line, &o) < 0 || !json_get(&o, "figure") || !json_get(&o, "value")) {
+	if (json_parse_flat(line, &o) < 0 || !(fig = json_get(&o, "figure")) || !fig->is_str ||
+	    !(v = json_get(&o, "value"))) {
 		s->bad_lines++;
 		fprintf(stderr, "sealbuf bench: %s printed a line that is not a figure: %.120s\n",
 			prog, line);
@@ -211,9 +254,7 @@ static void take_line(const char *prog, char *line, const struct bench_opts *bo,
 		fflush(stdout);
 		s->figures++;
 	} else {
-		if (s->figures == 0)
-			print_header();
-		render(&o, s);
+		table_add(t, &o, s);
 	}
 }
 
@@ -263,6 +304,7 @@ static int run_program(const char *name, int i, int n, const struct bench_opts *
 {
 	char path[PATH_MAX + 64], *line = NULL;
 	struct run_stats s = { 0 };
+	struct table t = { 0 };
 	size_t cap = 0;
 	double t0 = now_s();
 	int out, st;
@@ -278,8 +320,9 @@ static int run_program(const char *name, int i, int n, const struct bench_opts *
 		return tool_error(SBX_BENCH, "cannot start %s: %s", path, strerror(errno));
 	f = fdopen(out, "r");
 	while (f && getline(&line, &cap, f) > 0)
-		take_line(name, line, bo, &s);
+		take_line(name, line, bo, &t, &s);
 	free(line);
+	table_print(&t);
 	if (f)
 		fclose(f);
 	else
