@@ -4,14 +4,18 @@
 # function the built library exports or lib/libsealbuf.sym lists, docs/man
 # has NAME.3, a page or a ".so" link to one, whose NAME section names it and
 # whose SYNOPSIS declares it. Every page is installed by docs/meson.build,
-# and groff reads each one without a warning.
-# usage: doc-coverage.sh LIBSEALBUF.so LIBSEALBUF.sym MANDIR DOCS_MESON_BUILD
+# and groff reads each one without a warning. Every failure reason in
+# sealbuf.h is explained in sealbuf_last_error(3) and in the guide's
+# troubleshooting section.
+# usage: doc-coverage.sh LIBSEALBUF.so LIBSEALBUF.sym MANDIR DOCS_MESON_BUILD SEALBUF_H GUIDE_MD
 set -eu
 export LC_ALL=C
 lib=$1
 sym=$2
 mandir=$3
 docs_meson=$4
+header=$5
+guide=$6
 nm=${NM:-nm}
 
 tmp=$(mktemp -d)
@@ -93,7 +97,22 @@ if command -v groff >/dev/null 2>&1; then
 	done
 fi
 
+# Every reason a caller can get is explained, by its name.
+reasons=$(sed -n '/^enum sealbuf_reason {/,/^};/p' "$header" | grep -oE 'SEALBUF_R_[A-Z0-9_]+' |
+	grep -v '^SEALBUF_R_COUNT$' | sort -u)
+troubleshooting=$(sed -n '/^## Troubleshooting/,$p' "$guide")
+for r in $reasons; do
+	if ! grep -q "^\.B $r\$" "$mandir/sealbuf_last_error.3"; then
+		echo "sealbuf_last_error.3 does not list $r in REASONS"
+		status=1
+	fi
+	if ! echo "$troubleshooting" | grep -q "\b$r\b"; then
+		echo "$(basename "$guide"): the troubleshooting section does not explain $r"
+		status=1
+	fi
+done
+
 if [ $status -eq 0 ]; then
-	echo "$count exported symbols, each documented in docs/man"
+	echo "$count exported symbols, each documented in docs/man; $(echo "$reasons" | wc -w) reasons explained"
 fi
 exit $status
