@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <glob.h>
 #include <inttypes.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,10 +214,15 @@ static void open_node(struct doctor *d, const struct stat *st)
 	bool member = sysinfo_groups(st->st_gid, groups, sizeof(groups));
 	struct check *c;
 	int fd = open("/dev/udmabuf", O_RDWR | O_CLOEXEC), e = errno;
+	struct passwd *pw = getpwuid(st->st_uid);
 
 	sysinfo_group_name(st->st_gid, grp, sizeof(grp));
-	snprintf(owner, sizeof(owner), "uid %u:%s %04o", (unsigned)st->st_uid, grp,
-		 (unsigned)(st->st_mode & 07777));
+	if (pw)
+		snprintf(owner, sizeof(owner), "%s:%s %04o", pw->pw_name, grp,
+			 (unsigned)(st->st_mode & 07777));
+	else
+		snprintf(owner, sizeof(owner), "uid %u:%s %04o", (unsigned)st->st_uid, grp,
+			 (unsigned)(st->st_mode & 07777));
 	if (fd >= 0) {
 		d->udmabuf_fd = fd;
 		add(d, "udmabuf", ST_OK, "/dev/udmabuf is present (%s) and opens read-write for you (uid %u, groups %s)",
@@ -508,7 +514,9 @@ static void check_behaviours(struct doctor *d)
 	}
 	if (access("/.dockerenv", F_OK) == 0 || access("/run/.containerenv", F_OK) == 0)
 		add(d, "note-container", ST_INFO,
-		    "running in a container: devices such as /dev/udmabuf and /dev/dri must be passed in");
+		    "probably running in a container (%s exists): devices such as /dev/udmabuf and "
+		    "/dev/dri must be passed in", access("/.dockerenv", F_OK) == 0 ? "/.dockerenv"
+										: "/run/.containerenv");
 }
 
 /* ---- output ---- */
