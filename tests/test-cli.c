@@ -1010,6 +1010,13 @@ static void bench(void **state)
 	assert_has(o.err, "not a figure");
 	assert_has(o.err, "exited with status 3");
 	out_free(&o);
+	/* A program that cannot run here says why and exits 77: skipped, not failed. */
+	script("bench/bench-needs-device", "#!/bin/sh\necho 'SKIP: no such device here'\nexit 77\n");
+	run(&o, "bench", "needs-device", "fake");
+	assert_status(&o, XS_OK);
+	assert_has(o.out, "skipped: no such device here");
+	assert_has(o.err, "(1 skipped)");
+	out_free(&o);
 	run(&o, "bench", "--reps", "zero");
 	assert_status(&o, XS_USAGE);
 	out_free(&o);

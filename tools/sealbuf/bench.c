@@ -39,7 +39,8 @@ struct bench_opts {
 };
 
 struct run_stats {
-	int figures, missed, bad_lines;
+	int figures, missed, bad_lines, skipped;
+	char skip_why[256];  /* a program's "SKIP: why" line (exit status 77) */
 };
 
 static bool is_dir(const char *p)
@@ -242,6 +243,11 @@ static void take_line(const char *prog, char *line, const struct bench_opts *bo,
 	line[strcspn(line, "\n")] = '\0';
 	if (!*line)
 		return;
+	/* A program that cannot run here says why and exits 77 (as tests do). */
+	if (!strncmp(line, "SKIP", 4)) {
+		snprintf(s->skip_why, sizeof(s->skip_why), "%s", line + 4 + strspn(line + 4, ": "));
+		return;
+	}
 	if (json_parse_flat(line, &o) < 0 || !(fig = json_get(&o, "figure")) || !fig->is_str ||
 	    !(v = json_get(&o, "value"))) {
 		s->bad_lines++;
@@ -333,6 +339,14 @@ static int run_program(const char *name, int i, int n, const struct bench_opts *
 	total->figures += s.figures;
 	total->missed += s.missed;
 	total->bad_lines += s.bad_lines;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 77 && !s.bad_lines) {
+		total->skipped++;
+		if (!bo->json)
+			printf("skipped: %s\n", s.skip_why[0] ? s.skip_why : "no reason given");
+		fprintf(stderr, "sealbuf bench: %s skipped: %s\n", name,
+			s.skip_why[0] ? s.skip_why : "no reason given");
+		return 0;
+	}
 	if (WIFSIGNALED(st))
 		return tool_error(SBX_BENCH, "%s was killed by signal %d", name, WTERMSIG(st));
 	if (WEXITSTATUS(st))
@@ -382,8 +396,8 @@ static int run_all(char **sel, int n, const struct bench_opts *bo)
 		int r = run_program(sel[i], i + 1, n, bo, &total);
 		ret = ret ? ret : r;
 	}
-	fprintf(stderr, "sealbuf bench: %d figures from %d programs; %d missed their target\n",
-		total.figures, n, total.missed);
+	fprintf(stderr, "sealbuf bench: %d figures from %d programs (%d skipped); %d missed their target\n",
+		total.figures, n, total.skipped, total.missed);
 	return ret;
 }
 
