@@ -21,7 +21,7 @@ static const struct tool_cmd cmds[] = {
 	  "--socket PATH [--connect] [--size SIZE] [--name NAME] [--read-only] [--count K] [--timeout MS] [--out FILE] [--verbose] [FILE|-]",
 	  "make a region from a file or stdin and send it to each client of a Unix socket" },
 	{ "recv", cmd_recv,
-	  "--socket PATH [--listen] [--info|--json|--dump|--hexdump|--out FILE] [--expect-read-only] [--timeout MS]",
+	  "--socket PATH [--listen] [--wait] [--timeout MS] [--info|--json|--dump|--hexdump|--out FILE] [--expect-read-only]",
 	  "receive a region from a Unix socket and describe, dump or hexdump it" },
 	{ "write", cmd_write,
 	  "--socket PATH [--listen] [--offset N] [--timeout MS] [--verbose] [FILE|-]",
