@@ -24,7 +24,7 @@ static const struct tool_cmd cmds[] = {
 	  "--socket PATH [--listen] [--wait] [--timeout MS] [--info|--json|--dump|--hexdump|--out FILE] [--expect-read-only]",
 	  "receive a region from a Unix socket and describe, dump or hexdump it" },
 	{ "write", cmd_write,
-	  "--socket PATH [--listen] [--offset N] [--timeout MS] [--verbose] [FILE|-]",
+	  "--socket PATH [--listen] [--wait] [--timeout MS] [--offset N] [--verbose] FILE|-",
 	  "receive a writable region from a Unix socket and write a file or stdin into it" },
 	{ "dump", cmd_dump,
 	  "[--size SIZE] [--offset N] [--length N] [--hexdump] [--out FILE] (--fd N | --path PATH | PATH)",
