@@ -727,6 +727,71 @@ static void peer_stalls(void **state)
 	unlink(sock);
 }
 
+/* ---- reserved regions: published whole, read as one publication ---- */
+
+static void reserved(void **state)
+{
+	char *sock = tmp("r.sock"), buf[64];
+	struct sealbuf_region *r;
+	struct out o;
+	char path[64];
+	pid_t offer;
+
+	write_file(tmp("hello.txt"), "hello world\n", 12);
+	offer = spawn_argv(ARGS("offer", "--socket", sock, "--reserve", "--size", "64K", "--count", "3",
+				tmp("hello.txt")));
+	wait_socket(sock);
+	run(&o, "recv", "--socket", sock, "--json");
+	assert_status(&o, XS_OK);
+	assert_json(o.out);
+	assert_has(o.out, "\"kind\":\"reserved\",\"size\":12,\"capacity\":65536");
+	out_free(&o);
+	run(&o, "recv", "--socket", sock, "--dump");
+	assert_status(&o, XS_OK);
+	assert_string_equal(o.out, "hello world\n");
+	out_free(&o);
+	/* A write publishes a whole new content; an offset makes no sense there. */
+	run_in(&o, "x", ARGS("write", "--socket", sock, "--offset", "4", "-"));
+	assert_status(&o, XS_USAGE);
+	assert_has(o.err, "published whole");
+	out_free(&o);
+	assert_int_equal(wait_pid(offer), XS_OK);
+
+	offer = spawn_argv(ARGS("offer", "--socket", sock, "--reserve", "--size", "16", "--count", "2",
+				"--out", tmp("r.out")));
+	wait_socket(sock);
+	run_in(&o, "0123456789abcdefXYZ", ARGS("write", "--socket", sock, "-"));
+	assert_status(&o, XS_SIZE);
+	assert_has(o.err, "SEALBUF_R_TOO_LARGE");
+	out_free(&o);
+	run_in(&o, "short", ARGS("write", "--socket", sock, "-"));
+	assert_status(&o, XS_OK);
+	out_free(&o);
+	assert_int_equal(wait_pid(offer), XS_OK);
+	/* The valid size is what was published, not the capacity. */
+	assert_int_equal(read_file(tmp("r.out"), buf, sizeof(buf)), 5);
+	assert_memory_equal(buf, "short", 5);
+
+	/* dump and inspect find the kind and capacity in the header. */
+	assert_int_equal(sealbuf_region_reserve(100000, NULL, &r), 0);
+	assert_int_equal(sealbuf_region_write(r, "published", 9), 0);
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)getpid(), sealbuf_region_fd(r));
+	run(&o, "dump", path);
+	assert_status(&o, XS_OK);
+	assert_string_equal(o.out, "published");
+	out_free(&o);
+	run(&o, "inspect", "--json", path);
+	assert_status(&o, XS_OK);
+	assert_json(o.out);
+	assert_has(o.out, "\"header\":{\"kind\":\"reserved\",\"capacity\":100000,\"size\":9");
+	out_free(&o);
+	run(&o, "dump", "--size", "4096", path);
+	assert_status(&o, XS_POLICY);
+	assert_has(o.err, "SEALBUF_R_");
+	out_free(&o);
+	sealbuf_region_free(r);
+}
+
 /* ---- dump and inspect ---- */
 
 static void dump_inspect(void **state)
@@ -1045,6 +1110,7 @@ int main(void)
 		TL_TEST(socket_errors),
 		TL_TEST(peer_garbage),
 		TL_TEST(peer_stalls),
+		TL_TEST(reserved),
 		TL_TEST(dump_inspect),
 		TL_TEST(ls_lists),
 		TL_TEST(ls_not_permitted),

@@ -23,6 +23,9 @@ struct verdict {
 	const char *reason;
 	char text[512];
 	char what[128];
+	bool has_header;       /* a sealbuf header, as it says (unchecked) */
+	uint32_t kind;
+	uint64_t capacity, size, seq;
 };
 
 static void fail(struct verdict *v, enum sealbuf_reason reason, const char *text)
@@ -45,14 +48,30 @@ static bool proc_fd_path(const char *path, int *pid, int *fd)
 	       (*pid = atoi(pidbuf)) > 0;
 }
 
-/* Run the library's policy checks on @fd, which we own. */
-static void check_fd(int fd, const struct fd_info *fi, struct verdict *v)
+/* The library's text names our duplicate ("fd 5"): name what the user gave instead. */
+static void fail_renamed(struct verdict *v, int fd, const char *label)
 {
+	char ours[24], text[512];
+	const char *e = sealbuf_last_error(), *at;
+
+	snprintf(ours, sizeof(ours), "fd %d ", fd);
+	at = strstr(e, ours);
+	if (at)
+		snprintf(text, sizeof(text), "%.*s%s %s", (int)(at - e), e, label, at + strlen(ours));
+	else
+		snprintf(text, sizeof(text), "%s", e);
+	fail(v, sealbuf_last_reason(), text);
+}
+
+/* Run the library's policy checks on @fd, which we own; @label is what the user named. */
+static void check_fd(int fd, const char *label, const struct fd_info *fi, struct verdict *v)
+{
+	char what[128];
 	size_t fsize, page;
 
-	sb_describe_fd(fd, v->what, sizeof(v->what));
+	snprintf(v->what, sizeof(v->what), "%s", sb_describe_fd(fd, what, sizeof(what)));
 	if (sb_check_memfd(fd, &fsize, &page) < 0 || sb_check_seals(fd) < 0) {
-		fail(v, sealbuf_last_reason(), sealbuf_last_error());
+		fail_renamed(v, fd, label);
 		return;
 	}
 	if (fi->accmode == O_WRONLY) {
@@ -61,6 +80,7 @@ static void check_fd(int fd, const struct fd_info *fi, struct verdict *v)
 	}
 	v->ok = true;
 	snprintf(v->text, sizeof(v->text), "a sealed memfd that sealbuf_region_open() accepts");
+	v->has_header = rio_peek_header(fd, &v->kind, &v->capacity, &v->size, &v->seq);
 }
 
 static int check_path(const char *path, const struct fd_info *fi, struct verdict *v)
@@ -90,7 +110,7 @@ static int check_path(const char *path, const struct fd_info *fi, struct verdict
 	if (fd < 0)
 		return tool_error(tool_exit_for_errno(errno), "cannot open %s: %s", path,
 				  strerror(errno));
-	check_fd(fd, fi, v);
+	check_fd(fd, path, fi, v);
 	close(fd);
 	return 0;
 }
@@ -120,6 +140,16 @@ static void print_json(const char *target, const struct fd_info *fi, const struc
 	json_str(&j, "access", accmode_str(fi->accmode));
 	json_uint(&j, "inode", fi->ino);
 	json_str(&j, "exporter", fi->type == FD_DMABUF ? fi->exp_name : NULL);
+	if (v->has_header) {
+		json_begin_obj(&j, "header");
+		json_str(&j, "kind", rio_kind_name(v->kind));
+		json_uint(&j, "capacity", v->capacity);
+		json_uint(&j, "size", v->size);
+		json_uint(&j, "seq", v->seq);
+		json_end_obj(&j);
+	} else {
+		json_null(&j, "header");
+	}
 	json_bool(&j, "ok", v->ok);
 	json_str(&j, "reason", v->ok ? NULL : v->reason);
 	json_str(&j, "error", v->ok ? NULL : v->text);
@@ -146,6 +176,10 @@ static void print_text(const char *target, const struct fd_info *fi, const struc
 		printf("  access:   %s\n", accmode_str(fi->accmode));
 	if (fi->ino)
 		printf("  inode:    %" PRIu64 "\n", fi->ino);
+	if (v->has_header)
+		printf("  header:   %s region, capacity %" PRIu64 ", valid size %" PRIu64
+		       ", sequence %" PRIu64 " (as the header says)\n", rio_kind_name(v->kind),
+		       v->capacity, v->size, v->seq);
 	if (v->ok)
 		printf("  verdict:  ok: %s\n", v->text);
 	else
@@ -154,11 +188,13 @@ static void print_text(const char *target, const struct fd_info *fi, const struc
 
 static int describe_fd(long fdnum, struct fd_info *fi, struct verdict *v)
 {
+	char label[32];
 	int fd;
 
 	if (procfd_describe(0, (int)fdnum, fi) < 0 || (fd = fcntl((int)fdnum, F_DUPFD_CLOEXEC, 3)) < 0)
 		return tool_error(SBX_INPUT, "fd %ld is not open in this process", fdnum);
-	check_fd(fd, fi, v);
+	snprintf(label, sizeof(label), "fd %ld", fdnum);
+	check_fd(fd, label, fi, v);
 	close(fd);
 	return 0;
 }

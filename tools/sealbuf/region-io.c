@@ -82,10 +82,14 @@ static int create(const struct input *in, uint64_t size, struct sealbuf_region *
 	SEALBUF_OPTS(sealbuf_create_opts, o, .name = name);
 	if (size > SIZE_MAX)
 		return tool_error(SBX_SIZE, "%" PRIu64 " bytes cannot be mapped on this machine", size);
-	r = sealbuf_region_create((size_t)size, &o, ret);
+	if (in->reserve)
+		r = sealbuf_region_reserve((size_t)size, &o, ret);
+	else
+		r = sealbuf_region_create((size_t)size, &o, ret);
 	if (r < 0) {
 		char what[96];
-		snprintf(what, sizeof(what), "cannot create a region of %" PRIu64 " bytes", size);
+		snprintf(what, sizeof(what), "cannot create a %sregion of %" PRIu64 " bytes",
+			 in->reserve ? "reserved " : "", size);
 		return tool_lib_error(r, what);
 	}
 	return 0;
@@ -135,8 +139,16 @@ static int from_stream(const struct input *in, int fd, struct sealbuf_region **r
 	if (r < 0)
 		return read_error(in->path, r, in->size);
 	r = create(in, in->have_size ? in->size : len, ret);
-	if (r == 0 && len)
+	if (r == 0 && in->reserve) {
+		/* A reserved region publishes the input: its valid size is the input's. */
+		int e = sealbuf_region_write(*ret, buf, len);
+		if (e < 0) {
+			r = tool_lib_error(e, "publishing the input");
+			sealbuf_region_free(*ret);
+		}
+	} else if (r == 0 && len) {
 		memcpy(sealbuf_region_data(*ret), buf, len);
+	}
 	free(buf);
 	return r;
 }
@@ -157,7 +169,7 @@ int rio_region_from_input(const struct input *in, struct sealbuf_region **ret)
 		r = tool_error(SBX_INPUT, "cannot stat %s: %s", in->path, strerror(errno));
 	else if (S_ISDIR(st.st_mode))
 		r = tool_error(SBX_INPUT, "%s is a directory", in->path);
-	else if (S_ISREG(st.st_mode) && st.st_size > 0)
+	else if (S_ISREG(st.st_mode) && st.st_size > 0 && !in->reserve)
 		r = from_regular(in, fd, (uint64_t)st.st_size, ret);
 	else
 		r = from_stream(in, fd, ret);
@@ -165,13 +177,33 @@ int rio_region_from_input(const struct input *in, struct sealbuf_region **ret)
 	return r;
 }
 
+/* A consistent copy of what a reserved or mirror region publishes now. */
+static int snapshot(struct sealbuf_region *r, const uint8_t **ret, size_t *ret_len,
+		    uint8_t **ret_copy)
+{
+	size_t cap = sealbuf_region_capacity(r), len = 0;
+	uint8_t *buf = malloc(cap ? cap : 1);
+	int e;
+
+	if (!buf)
+		return tool_error(SBX_SIZE, "out of memory for a %zu-byte snapshot", cap);
+	e = sealbuf_region_snapshot(r, buf, cap, &len, NULL);
+	if (e < 0) {
+		free(buf);
+		return tool_lib_error(e, "reading the region's published contents");
+	}
+	*ret = buf;
+	*ret_len = len;
+	*ret_copy = buf;
+	return 0;
+}
+
 int rio_region_bytes(struct sealbuf_region *r, const uint8_t **ret, size_t *ret_len,
 		     uint8_t **ret_copy)
 {
 	*ret_copy = NULL;
 	if (sealbuf_region_kind(r) != SEALBUF_KIND_PLAIN)
-		return tool_error(SBX_POLICY, "%s regions cannot be read by this build of sealbuf",
-				  rio_kind_name(sealbuf_region_kind(r)));
+		return snapshot(r, ret, ret_len, ret_copy);
 	*ret = sealbuf_region_data(r);
 	*ret_len = sealbuf_region_size(r);
 	return 0;
@@ -180,12 +212,18 @@ int rio_region_bytes(struct sealbuf_region *r, const uint8_t **ret, size_t *ret_
 int rio_region_write(struct sealbuf_region *r, uint64_t off, const uint8_t *buf, size_t len)
 {
 	size_t cap = sealbuf_region_capacity(r);
+	int e;
 
 	if (!sealbuf_region_writable(r))
 		return tool_error(SBX_POLICY, "the region is mapped read-only");
-	if (sealbuf_region_kind(r) != SEALBUF_KIND_PLAIN)
-		return tool_error(SBX_POLICY, "%s regions cannot be written by this build of sealbuf",
-				  rio_kind_name(sealbuf_region_kind(r)));
+	if (sealbuf_region_kind(r) != SEALBUF_KIND_PLAIN) {
+		/* Reserved regions are published whole: the input becomes the contents. */
+		if (off)
+			return tool_error(SBX_USAGE, "a %s region is published whole: --offset must be 0",
+					  rio_kind_name(sealbuf_region_kind(r)));
+		e = sealbuf_region_write(r, buf, len);
+		return e < 0 ? tool_lib_error(e, "publishing into the region") : 0;
+	}
 	if (off > cap || len > cap - off)
 		return tool_error(SBX_SIZE,
 				  "%zu bytes at offset %" PRIu64 " do not fit a region of %zu bytes",
@@ -193,6 +231,36 @@ int rio_region_write(struct sealbuf_region *r, uint64_t off, const uint8_t *buf,
 	if (len)
 		memcpy((uint8_t *)sealbuf_region_data(r) + off, buf, len);
 	return 0;
+}
+
+/* docs/header-format.md: magic "SBHD", version 1, kind at 8, capacity at 16, seq 32, size 40. */
+#define HDR_MAGIC 0x44484253u
+#define HDR_VERSION 1
+
+static uint64_t le(const uint8_t *p, size_t n)
+{
+	uint64_t v = 0;
+
+	for (size_t i = n; i-- > 0;)
+		v = v << 8 | p[i];
+	return v;
+}
+
+bool rio_peek_header(int fd, uint32_t *ret_kind, uint64_t *ret_capacity, uint64_t *ret_size,
+		     uint64_t *ret_seq)
+{
+	uint8_t h[64];
+
+	if (pread(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) || le(h, 4) != HDR_MAGIC ||
+	    le(h + 4, 2) != HDR_VERSION)
+		return false;
+	*ret_kind = (uint32_t)le(h + 8, 4);
+	*ret_capacity = le(h + 16, 8);
+	if (ret_seq)
+		*ret_seq = le(h + 32, 8);
+	if (ret_size)
+		*ret_size = le(h + 40, 8);
+	return true;
 }
 
 static int open_output(const char *path, int *ret_fd)
@@ -300,6 +368,7 @@ static void info_json(const struct sealbuf_region *r, const struct fd_info *fi, 
 	json_uint(&j, "capacity", sealbuf_region_capacity(r));
 	json_uint(&j, "mapped", sealbuf_region_mapped_size(r));
 	json_bool(&j, "writable", sealbuf_region_writable(r));
+	json_uint(&j, "seq", sealbuf_region_seq(r));
 	json_str(&j, "name", have_fi ? fi->name : NULL);
 	json_str(&j, "handle", have_fi ? accmode_name(fi->accmode) : NULL);
 	rio_json_seals(&j, "seals", have_fi ? fi->seals : -1);
@@ -328,6 +397,8 @@ void rio_print_info(const struct sealbuf_region *r, bool json)
 	printf("capacity:  %s\n", tool_human_size(sealbuf_region_capacity(r), buf, sizeof(buf)));
 	printf("mapped:    %s\n", tool_human_size(sealbuf_region_mapped_size(r), buf, sizeof(buf)));
 	printf("mapping:   %s\n", sealbuf_region_writable(r) ? "read-write" : "read-only");
+	if (sealbuf_region_kind(r) != SEALBUF_KIND_PLAIN)
+		printf("sequence:  %" PRIu64 "\n", sealbuf_region_seq(r));
 	if (!have_fi)
 		return;
 	printf("name:      %s\n", fi.name);

@@ -13,6 +13,7 @@ struct input {
 	bool have_size;
 	uint64_t size;     /* --size: the region's size, the input must fit */
 	const char *name;  /* --name, or NULL for a name from the path */
+	bool reserve;      /* --reserve: a reserved region of capacity --size, input published */
 };
 
 /* Make a region holding the input, zero-padded to --size. 0 or an exit status. */
@@ -40,6 +41,14 @@ int rio_emit(const uint8_t *p, size_t size, uint64_t off, uint64_t len, bool hav
  * exit status. Never opens devices, FIFOs or sockets: those fail as "not a memfd".
  */
 int share_open_target(const char *path, bool have_fd, long fdnum, int *ret_fd);
+
+/*
+ * What the first bytes of @fd say, if they are a sealbuf header
+ * (docs/header-format.md): the kind and capacity, untrusted until
+ * sealbuf_region_open() has checked them. false for any other content.
+ */
+bool rio_peek_header(int fd, uint32_t *ret_kind, uint64_t *ret_capacity, uint64_t *ret_size,
+		     uint64_t *ret_seq);
 
 /* Describe a region on stdout, as text or JSON. */
 void rio_print_info(const struct sealbuf_region *r, bool json);

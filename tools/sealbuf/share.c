@@ -24,7 +24,7 @@ enum {
 	OPT_SIZE = 0x100, OPT_NAME, OPT_READ_ONLY, OPT_FD, OPT_OUT, OPT_SOCKET,
 	OPT_CONNECT, OPT_LISTEN, OPT_COUNT, OPT_TIMEOUT, OPT_VERBOSE, OPT_INFO,
 	OPT_JSON, OPT_DUMP, OPT_HEXDUMP, OPT_EXPECT_RO, OPT_OFFSET, OPT_LENGTH,
-	OPT_WAIT, OPT_PATH,
+	OPT_WAIT, OPT_PATH, OPT_RESERVE,
 };
 
 /* Options common to the sharing commands; each command accepts a subset. */
@@ -67,6 +67,7 @@ static bool parse_common(int opt, struct share_args *a)
 	case OPT_WAIT: a->wait = true; return true;
 	case OPT_EXPECT_RO: a->expect_ro = true; return true;
 	case OPT_JSON: a->json = true; return true;
+	case OPT_RESERVE: a->in.reserve = true; return true;
 	case OPT_INFO: a->mode = MODE_INFO; return true;
 	case OPT_DUMP: a->mode = MODE_DUMP; return true;
 	case OPT_HEXDUMP: a->mode = MODE_HEX; return true;
@@ -108,15 +109,21 @@ static int parse_args(int argc, char **argv, const char *shortopts,
 
 /* ---- create ---- */
 
+/* Put @fd at @target in the child, inheritable. */
+static void place_fd(int fd, int target)
+{
+	if (fd == target)
+		fcntl(fd, F_SETFD, 0);
+	else if (dup2(fd, target) < 0)
+		_exit(126);
+}
+
 static int run_child(int share_fd, int target, const struct sealbuf_region *r,
 		     const char *name, bool ro, char **cmd)
 {
 	char v[32];
 
-	if (share_fd == target)
-		fcntl(share_fd, F_SETFD, 0);
-	else if (dup2(share_fd, target) < 0)
-		_exit(126);
+	place_fd(share_fd, target);
 	snprintf(v, sizeof(v), "%d", target);
 	setenv("SEALBUF_FD", v, 1);
 	snprintf(v, sizeof(v), "%zu", sealbuf_region_size(r));
@@ -182,6 +189,7 @@ int cmd_create(int argc, char **argv)
 		{ "fd", required_argument, NULL, OPT_FD },
 		{ "out", required_argument, NULL, OPT_OUT },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "reserve", no_argument, NULL, OPT_RESERVE },
 		{ 0 }
 	};
 	struct share_args a = { 0 };
@@ -323,6 +331,7 @@ int cmd_offer(int argc, char **argv)
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "out", required_argument, NULL, OPT_OUT },
 		{ "verbose", no_argument, NULL, OPT_VERBOSE },
+		{ "reserve", no_argument, NULL, OPT_RESERVE },
 		{ 0 }
 	};
 	struct share_args a = { 0 };
@@ -429,6 +438,9 @@ int cmd_recv(int argc, char **argv)
 		return ret;
 	if (a.expect_ro)
 		ret = check_expect_ro(r);
+	if (!ret && a.mode == MODE_INFO && sealbuf_region_kind(r) != SEALBUF_KIND_PLAIN &&
+	    (ret = sealbuf_region_read(r)) < 0)
+		ret = tool_lib_error(ret, "reading the region's header");
 	if (!ret && a.mode == MODE_INFO)
 		rio_print_info(r, a.json);
 	else if (!ret)
@@ -540,7 +552,13 @@ int cmd_dump(int argc, char **argv)
 	SEALBUF_OPTS(sealbuf_open_opts, o, .flags = SEALBUF_OPEN_RDONLY);
 	struct share_args a = { 0 };
 	struct sealbuf_region *r;
+	const uint8_t *p;
+	uint8_t *copy;
+	size_t len;
 	struct stat st;
+	uint64_t cap;
+	uint32_t kind;
+	char label[32];
 	int fd, ret = parse_args(argc, argv, "", opts, &a);
 
 	if (ret)
@@ -552,18 +570,31 @@ int cmd_dump(int argc, char **argv)
 	ret = share_open_target(a.path, a.have_fd, a.fd, &fd);
 	if (ret)
 		return ret;
-	/* Without --size, the whole file (whole pages) is the region. */
-	if (!a.in.have_size)
+	/*
+	 * A reserved or mirror region says its kind and capacity in its header;
+	 * sealbuf_region_open() checks them. Otherwise, without --size, the
+	 * whole file (whole pages) is the region.
+	 */
+	if (rio_peek_header(fd, &kind, &cap, NULL, NULL)) {
+		o.kind = kind;
+		if (!a.in.have_size)
+			a.in.size = cap;
+	} else if (!a.in.have_size) {
 		a.in.size = fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+	}
 	if (a.in.size > SIZE_MAX) {
 		close(fd);
 		return tool_error(SBX_SIZE, "--size %" PRIu64 " cannot be mapped here", a.in.size);
 	}
+	snprintf(label, sizeof(label), "fd %ld", a.fd);
 	ret = sealbuf_region_open(fd, (size_t)a.in.size, &o, &r);
 	if (ret < 0)
-		return tool_lib_error(ret, a.path ? a.path : "the fd");
-	ret = rio_emit(sealbuf_region_data(r), sealbuf_region_size(r), a.offset, a.length,
-		       a.have_length, a.mode == MODE_HEX ? RIO_HEX : RIO_RAW, a.out);
+		return tool_lib_error_as(ret, a.path ? a.path : label, fd, a.path ? a.path : label);
+	ret = rio_region_bytes(r, &p, &len, &copy);
+	if (!ret)
+		ret = rio_emit(p, len, a.offset, a.length, a.have_length,
+			       a.mode == MODE_HEX ? RIO_HEX : RIO_RAW, a.out);
+	free(copy);
 	sealbuf_region_free(r);
 	return ret;
 }

@@ -58,6 +58,8 @@ int tool_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 
 int tool_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A library call failed with @err: print reason name and text, map to an exit status. */
 int tool_lib_error(int err, const char *what);
+/* The same, naming @label where the library's text says "fd @fd" (our duplicate of it). */
+int tool_lib_error_as(int err, const char *what, int fd, const char *label);
 /* The exit status for a library failure with @err and @reason. */
 int tool_exit_for(int err, enum sealbuf_reason reason);
 /* The exit status for a system call that failed with errno @e on a named input. */

@@ -97,6 +97,10 @@ static int exit_for_reason(enum sealbuf_reason reason)
 		return SBX_TIMEOUT;
 	case SEALBUF_R_UDMABUF_DENIED:
 		return SBX_PERM;
+	case SEALBUF_R_NO_UDMABUF:
+	case SEALBUF_R_NO_DEVICE:
+	case SEALBUF_R_NOT_SUPPORTED:
+		return SBX_NO; /* as doctor says: dma-buf export will not work here */
 	default:
 		return -1;
 	}
@@ -145,6 +149,21 @@ int tool_lib_error(int err, const char *what)
 	const char *name = sealbuf_reason_name(reason);
 
 	tool_error(0, "%s: %s: %s", what, name ? name : "SEALBUF_R_?", sealbuf_last_error());
+	return tool_exit_for(err, reason);
+}
+
+int tool_lib_error_as(int err, const char *what, int fd, const char *label)
+{
+	enum sealbuf_reason reason = sealbuf_last_reason();
+	const char *name = sealbuf_reason_name(reason), *e = sealbuf_last_error(), *at;
+	char ours[24];
+
+	snprintf(ours, sizeof(ours), "fd %d ", fd);
+	at = strstr(e, ours);
+	if (!at)
+		return tool_lib_error(err, what);
+	tool_error(0, "%s: %s: %.*s%s %s", what, name ? name : "SEALBUF_R_?", (int)(at - e), e,
+		   label, at + strlen(ours));
 	return tool_exit_for(err, reason);
 }
 
