@@ -330,6 +330,24 @@ static void print_json(const struct listing *l)
 	json_done(&j);
 }
 
+/* With hidepid, other users' processes are not even listed: say so rather than hide it. */
+static void note_hidepid(void)
+{
+	char line[1024];
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		const char *h = strstr(line, "hidepid=");
+		if (strstr(line, " /proc ") && strstr(line, " - proc ") && h &&
+		    strncmp(h, "hidepid=0", 9) && strncmp(h, "hidepid=off", 11))
+			fprintf(stderr, "sealbuf ls: /proc is mounted with %.*s: other users' processes "
+				"are invisible here, not merely uninspectable\n", (int)strcspn(h, ", \n"), h);
+	}
+	fclose(f);
+}
+
 static int scan_all(struct listing *l)
 {
 	struct dirent *de;
@@ -337,6 +355,7 @@ static int scan_all(struct listing *l)
 
 	if (!d)
 		return tool_error(SBX_INPUT, "cannot read /proc: %s", strerror(errno));
+	note_hidepid();
 	while ((de = readdir(d))) {
 		char *end;
 		long pid = strtol(de->d_name, &end, 10);
