@@ -772,6 +772,50 @@ static void reserved(void **state)
 	assert_int_equal(read_file(tmp("r.out"), buf, sizeof(buf)), 5);
 	assert_memory_equal(buf, "short", 5);
 
+	/* --follow shows the current publication, then each new one. */
+	offer = spawn_argv(ARGS("offer", "--socket", sock, "--reserve", "--size", "1K", "--count", "3",
+				tmp("hello.txt")));
+	wait_socket(sock);
+	{
+		int po[2];
+		char got[256] = "";
+		size_t n = 0;
+		ssize_t k;
+		pid_t f;
+
+		assert_int_equal(pipe2(po, O_CLOEXEC), 0);
+		f = fork();
+		if (f == 0) {
+			dup2(po[1], 1);
+			exec_tool(ARGS("recv", "--socket", sock, "--follow", "--json", "--count", "3",
+				       "--timeout", "10000"));
+		}
+		close(po[1]);
+		/* The first line comes once the follower holds the region. */
+		while (!strchr(got, '\n') && (k = read(po[0], got + n, sizeof(got) - 1 - n)) > 0)
+			n += (size_t)k;
+		run_in(&o, "one", ARGS("write", "--socket", sock, "-"));
+		assert_status(&o, XS_OK);
+		out_free(&o);
+		while (!strchr(strchr(got, '\n') + 1, '\n') &&
+		       (k = read(po[0], got + n, sizeof(got) - 1 - n)) > 0)
+			n += (size_t)k;
+		run_in(&o, "three", ARGS("write", "--socket", sock, "-"));
+		assert_status(&o, XS_OK);
+		out_free(&o);
+		while ((k = read(po[0], got + n, sizeof(got) - 1 - n)) > 0)
+			n += (size_t)k;
+		close(po[0]);
+		assert_int_equal(wait_pid(f), XS_OK);
+		assert_has(got, "\"size\":12}\n");
+		assert_has(got, "\"size\":3}\n");
+		assert_has(got, "\"size\":5}\n");
+	}
+	assert_int_equal(wait_pid(offer), XS_OK);
+	run(&o, "recv", "--socket", sock, "--count", "2");
+	assert_status(&o, XS_USAGE);
+	out_free(&o);
+
 	/* dump and inspect find the kind and capacity in the header. */
 	assert_int_equal(sealbuf_region_reserve(100000, NULL, &r), 0);
 	assert_int_equal(sealbuf_region_write(r, "published", 9), 0);

@@ -21,7 +21,7 @@ static const struct tool_cmd cmds[] = {
 	  "--socket PATH [--connect] [--wait] [--size SIZE] [--name NAME] [--reserve] [--read-only] [--count K] [--timeout MS] [--out FILE] [--verbose] [FILE|-]",
 	  "make a region from a file or stdin and send it to each client of a Unix socket" },
 	{ "recv", cmd_recv,
-	  "--socket PATH [--listen] [--wait] [--timeout MS] [--info|--json|--dump|--hexdump|--out FILE] [--expect-read-only]",
+	  "--socket PATH [--listen] [--wait] [--timeout MS] [--info|--json|--dump|--hexdump|--out FILE] [--expect-read-only] [--follow [--count K]]",
 	  "receive a region from a Unix socket and describe, dump or hexdump it" },
 	{ "write", cmd_write,
 	  "--socket PATH [--listen] [--wait] [--timeout MS] [--offset N] [--verbose] FILE|-",

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -24,7 +25,7 @@ enum {
 	OPT_SIZE = 0x100, OPT_NAME, OPT_READ_ONLY, OPT_FD, OPT_OUT, OPT_SOCKET,
 	OPT_CONNECT, OPT_LISTEN, OPT_COUNT, OPT_TIMEOUT, OPT_VERBOSE, OPT_INFO,
 	OPT_JSON, OPT_DUMP, OPT_HEXDUMP, OPT_EXPECT_RO, OPT_OFFSET, OPT_LENGTH,
-	OPT_WAIT, OPT_PATH, OPT_RESERVE,
+	OPT_WAIT, OPT_PATH, OPT_RESERVE, OPT_FOLLOW,
 };
 
 /* Options common to the sharing commands; each command accepts a subset. */
@@ -35,7 +36,7 @@ struct share_args {
 	const char *path;
 	long fd;
 	bool have_fd;
-	bool read_only, connect, listen, verbose, json, wait, expect_ro;
+	bool read_only, connect, listen, verbose, json, wait, expect_ro, follow, have_count;
 	enum { MODE_INFO, MODE_DUMP, MODE_HEX } mode;
 	long count;
 	long timeout_ms;
@@ -74,7 +75,9 @@ static bool parse_common(int opt, struct share_args *a)
 	case OPT_FD:
 		a->have_fd = true;
 		return tool_parse_long(optarg, 0, 1 << 20, &a->fd);
+	case OPT_FOLLOW: a->follow = true; return true;
 	case OPT_COUNT:
+		a->have_count = true;
 		return tool_parse_long(optarg, 0, 1 << 20, &a->count);
 	case OPT_TIMEOUT:
 		if (!tool_parse_long(optarg, 0, INT32_MAX, &v))
@@ -402,6 +405,60 @@ static int check_expect_ro(const struct sealbuf_region *r)
 	return 0;
 }
 
+/* One publication of a followed region, in the output mode asked for. */
+static int show_publication(const struct share_args *a, uint64_t seq, const uint8_t *p,
+			    size_t len)
+{
+	switch (a->mode) {
+	case MODE_DUMP:
+		return rio_emit(p, len, 0, 0, false, RIO_RAW, NULL);
+	case MODE_HEX:
+		printf("== sequence %" PRIu64 ", %zu bytes ==\n", seq, len);
+		return rio_emit(p, len, 0, 0, false, RIO_HEX, NULL);
+	default:
+		if (a->json)
+			printf("{\"seq\":%" PRIu64 ",\"size\":%zu}\n", seq, len);
+		else
+			printf("sequence %" PRIu64 ": %zu bytes\n", seq, len);
+		fflush(stdout);
+		return 0;
+	}
+}
+
+/*
+ * --follow: show the current publication of a reserved or mirror region, then
+ * each new one as the writer publishes it, until --count of them, a --timeout
+ * with nothing new, or a signal (which ends the tool: the default action).
+ */
+static int follow(struct sealbuf_region *r, const struct share_args *a)
+{
+	size_t cap = sealbuf_region_capacity(r), len;
+	uint8_t *buf = malloc(cap ? cap : 1);
+	uint64_t seq;
+	long shown = 0;
+	int ret = 0;
+
+	if (!buf)
+		return tool_error(SBX_SIZE, "out of memory for %zu bytes", cap);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	while (!ret) {
+		ret = sealbuf_region_snapshot(r, buf, cap, &len, &seq);
+		if (ret < 0) {
+			ret = tool_lib_error(ret, "reading a publication");
+			break;
+		}
+		ret = show_publication(a, seq, buf, len);
+		if (ret || (a->have_count && ++shown >= a->count))
+			break;
+		ret = sealbuf_region_wait(r, seq, a->timeout_ms ? (int)a->timeout_ms : -1, NULL);
+		if (ret < 0)
+			ret = tool_lib_error(ret, "waiting for the next publication");
+	}
+	free(buf);
+	return ret;
+}
+
 int cmd_recv(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -415,6 +472,8 @@ int cmd_recv(int argc, char **argv)
 		{ "hexdump", no_argument, NULL, OPT_HEXDUMP },
 		{ "out", required_argument, NULL, OPT_OUT },
 		{ "expect-read-only", no_argument, NULL, OPT_EXPECT_RO },
+		{ "follow", no_argument, NULL, OPT_FOLLOW },
+		{ "count", required_argument, NULL, OPT_COUNT },
 		{ 0 }
 	};
 	struct share_args a = { 0 };
@@ -430,6 +489,10 @@ int cmd_recv(int argc, char **argv)
 		return tool_usage_error("--socket PATH is required");
 	if (optind < argc)
 		return tool_usage_error("unexpected argument '%s'", argv[optind]);
+	if (a.follow && a.out)
+		return tool_usage_error("--follow writes to standard output; --out takes one snapshot");
+	if (a.have_count && !a.follow)
+		return tool_usage_error("--count counts publications: it needs --follow");
 	if (a.out && a.mode == MODE_INFO)
 		a.mode = MODE_DUMP;
 	/* The tool only reads: map read-only whatever the sender allowed. */
@@ -438,6 +501,14 @@ int cmd_recv(int argc, char **argv)
 		return ret;
 	if (a.expect_ro)
 		ret = check_expect_ro(r);
+	if (!ret && a.follow && sealbuf_region_kind(r) == SEALBUF_KIND_PLAIN)
+		ret = tool_error(SBX_POLICY, "--follow needs a reserved or mirror region; this one is plain");
+	if (!ret && a.follow) {
+		ret = follow(r, &a);
+		sealbuf_region_free(r);
+		close(sock);
+		return ret;
+	}
 	if (!ret && a.mode == MODE_INFO && sealbuf_region_kind(r) != SEALBUF_KIND_PLAIN &&
 	    (ret = sealbuf_region_read(r)) < 0)
 		ret = tool_lib_error(ret, "reading the region's header");
