@@ -22,18 +22,68 @@
 /* Kernel constants newer than some distributions' uAPI headers. */
 #ifndef MFD_NOEXEC_SEAL
 #define MFD_NOEXEC_SEAL 0x0008U
+/*
+ * dmabuf.c: dma-buf helpers shared with udmabuf.c and drm.c. check: @fd is an
+ * open dma-buf (else SEALBUF_R_NOT_DMABUF). info_store: fill an output struct
+ * whose caller set .sz: copy at most that much of @filled, zero the rest.
+ * memfd_name: the memfd's name ("memfd:NAME" without the prefix) in @buf.
+ */
+int sb_dmabuf_check(int fd);
+int sb_info_store(void *out, const void *filled, size_t min_sz, size_t our_sz);
+void sb_memfd_name(int fd, char *buf, size_t len);
+
 #endif
 #ifndef F_SEAL_FUTURE_WRITE
 #define F_SEAL_FUTURE_WRITE 0x0010
+/*
+ * dmabuf.c: dma-buf helpers shared with udmabuf.c and drm.c. check: @fd is an
+ * open dma-buf (else SEALBUF_R_NOT_DMABUF). info_store: fill an output struct
+ * whose caller set .sz: copy at most that much of @filled, zero the rest.
+ * memfd_name: the memfd's name ("memfd:NAME" without the prefix) in @buf.
+ */
+int sb_dmabuf_check(int fd);
+int sb_info_store(void *out, const void *filled, size_t min_sz, size_t our_sz);
+void sb_memfd_name(int fd, char *buf, size_t len);
+
 #endif
 #ifndef F_SEAL_EXEC
 #define F_SEAL_EXEC 0x0020
+/*
+ * dmabuf.c: dma-buf helpers shared with udmabuf.c and drm.c. check: @fd is an
+ * open dma-buf (else SEALBUF_R_NOT_DMABUF). info_store: fill an output struct
+ * whose caller set .sz: copy at most that much of @filled, zero the rest.
+ * memfd_name: the memfd's name ("memfd:NAME" without the prefix) in @buf.
+ */
+int sb_dmabuf_check(int fd);
+int sb_info_store(void *out, const void *filled, size_t min_sz, size_t our_sz);
+void sb_memfd_name(int fd, char *buf, size_t len);
+
 #endif
 #ifndef MFD_HUGE_SHIFT
 #define MFD_HUGE_SHIFT 26
+/*
+ * dmabuf.c: dma-buf helpers shared with udmabuf.c and drm.c. check: @fd is an
+ * open dma-buf (else SEALBUF_R_NOT_DMABUF). info_store: fill an output struct
+ * whose caller set .sz: copy at most that much of @filled, zero the rest.
+ * memfd_name: the memfd's name ("memfd:NAME" without the prefix) in @buf.
+ */
+int sb_dmabuf_check(int fd);
+int sb_info_store(void *out, const void *filled, size_t min_sz, size_t our_sz);
+void sb_memfd_name(int fd, char *buf, size_t len);
+
 #endif
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
+/*
+ * dmabuf.c: dma-buf helpers shared with udmabuf.c and drm.c. check: @fd is an
+ * open dma-buf (else SEALBUF_R_NOT_DMABUF). info_store: fill an output struct
+ * whose caller set .sz: copy at most that much of @filled, zero the rest.
+ * memfd_name: the memfd's name ("memfd:NAME" without the prefix) in @buf.
+ */
+int sb_dmabuf_check(int fd);
+int sb_info_store(void *out, const void *filled, size_t min_sz, size_t our_sz);
+void sb_memfd_name(int fd, char *buf, size_t len);
+
 #endif
 
 struct sb_header; /* header.c: the reserved-region header in shared memory */
@@ -118,5 +168,15 @@ int sb_file_size(enum sealbuf_kind kind, size_t size, size_t page, size_t *ret);
  */
 int sb_header_init(struct sealbuf_region *r, size_t capacity, size_t page);
 int sb_header_attach(struct sealbuf_region *r, size_t capacity, size_t page);
+
+/*
+ * dmabuf.c: dma-buf helpers shared with udmabuf.c and drm.c. check: @fd is an
+ * open dma-buf (else SEALBUF_R_NOT_DMABUF). info_store: fill an output struct
+ * whose caller set .sz: copy at most that much of @filled, zero the rest.
+ * memfd_name: the memfd's name ("memfd:NAME" without the prefix) in @buf.
+ */
+int sb_dmabuf_check(int fd);
+int sb_info_store(void *out, const void *filled, size_t min_sz, size_t our_sz);
+void sb_memfd_name(int fd, char *buf, size_t len);
 
 #endif
