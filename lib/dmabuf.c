@@ -122,7 +122,8 @@ SEALBUF_EXPORT int sealbuf_dmabuf_set_name(int dmabuf_fd, const char *name)
 	r = sb_dmabuf_check(dmabuf_fd);
 	if (r < 0)
 		return r;
-	r = sb_ioctl(dmabuf_fd, DMA_BUF_SET_NAME_B, &(uint64_t){ (uintptr_t)name });
+	/* The argument is the string itself: _B only says the ioctl's size is 64-bit. */
+	r = sb_ioctl(dmabuf_fd, DMA_BUF_SET_NAME_B, (void *)name);
 	if (r == -ENOTTY)
 		return sb_fail(-EOPNOTSUPP, SEALBUF_R_NOT_SUPPORTED,
 			       "this kernel cannot name dma-bufs (DMA_BUF_SET_NAME_B, 5.8+)");
