@@ -73,12 +73,17 @@ static int fail_not_found(const char *driver, int ndev, const struct search *s)
 	struct group gr, *res = NULL;
 	char buf[1024];
 
+	if (s->denied[0] && s->denied_gid == 0)
+		return sb_fail(-EACCES, SEALBUF_R_DEVICE_DENIED,
+			       "no %s device found; permission denied on %s (group root): no udev rule grants it "
+			       "(systemd's give render nodes to group render, card nodes to video, and the seat user an ACL)",
+			       driver, s->denied);
 	if (s->denied[0]) {
 		getgrgid_r(s->denied_gid, &gr, buf, sizeof(buf), &res);
 		return sb_fail(-EACCES, SEALBUF_R_DEVICE_DENIED,
-			       "no %s device found; permission denied on %s (group %s): add the user to that group "
+			       "no %s device found; permission denied on %s (group %s): add the user to group %s "
 			       "or log in at the seat (uaccess)", driver, s->denied,
-			       res ? res->gr_name : "?");
+			       res ? res->gr_name : "?", res ? res->gr_name : "?");
 	}
 	if (ndev <= 0)
 		return sb_fail(-ENODEV, SEALBUF_R_NO_DEVICE,
