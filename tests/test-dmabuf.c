@@ -292,7 +292,7 @@ static void hugetlb_no_pages(void **state)
 	int memfd, fd = -7;
 
 	if (!getenv("SEALBUF_IN_VM") || !write_file(NR_HUGE, 0)) {
-		print_message("cannot empty the huge page pool here (VM only)\n");
+		print_message("cannot empty the huge page pool here (needs root in the VM)\n");
 		skip();
 	}
 	tl_assert_fail(sealbuf_region_create(HUGE, &o, &r), -ENOMEM, SEALBUF_R_HUGETLB_NO_PAGES);
@@ -354,7 +354,7 @@ static void live_limits(void **state)
 
 	if (!getenv("SEALBUF_IN_VM") || !write_file(PARAM("size_limit_mb"), 1)) {
 		sealbuf_region_free(r);
-		print_message("cannot change udmabuf's parameters here (VM only)\n");
+		print_message("cannot change udmabuf's parameters here (needs root in the VM)\n");
 		skip();
 	}
 	tl_assert_fail(sealbuf_region_export(r, NULL, &fd), -E2BIG, SEALBUF_R_UDMABUF_SIZE_LIMIT);
