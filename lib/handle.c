@@ -6,16 +6,44 @@
  */
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
 
 #define OPEN_FLAGS (SEALBUF_OPEN_RDONLY | SEALBUF_OPEN_KEEP_HANDLE)
 
+/*
+ * A memfd's inode is created mode 0777 (0666 with MFD_NOEXEC_SEAL), so anyone
+ * holding even a read-only fd could reopen it read-write through
+ * /proc/self/fd. Before the first read-only handle leaves, drop the inode's
+ * write bits: reopening for writing then needs CAP_DAC_OVERRIDE. Open files
+ * keep their access mode, so writers already holding the region carry on.
+ */
+static int inode_read_only(int fd)
+{
+	struct stat st;
+	int r;
+
+	if (fstat(fd, &st) < 0)
+		return sb_fail_sys(-errno, "fstat");
+	if (!(st.st_mode & 0222))
+		return 0;
+	r = sb_fchmod(fd, st.st_mode & 0444 & ~0044); /* r-------- */
+	if (r < 0)
+		return sb_fail(-EPERM, SEALBUF_R_ACCESS_MODE,
+			       "cannot drop the memfd's write permission (%s): a read-only handle "
+			       "could be reopened read-write through /proc", strerror(-r));
+	return 0;
+}
+
 static int reopen_rdonly(int fd)
 {
 	char path[64];
-	int r;
+	int r = inode_read_only(fd);
+
+	if (r < 0)
+		return r;
 
 	/* A new open file description: read-only, whatever mode fd has. */
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
@@ -23,18 +51,30 @@ static int reopen_rdonly(int fd)
 	return r < 0 ? sb_fail_sys(r, "reopening the memfd read-only through /proc/self/fd") : r;
 }
 
-int sb_share_fd(const struct sealbuf_region *region, uint32_t flags, int *ret_fd)
+int sb_share_check(const struct sealbuf_region *region, uint32_t flags)
 {
 	int r;
 
-	if (!region || !ret_fd)
-		return sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT, "region or ret_fd is NULL");
+	if (!region)
+		return sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT, "region is NULL");
 	r = sb_check_flags(flags, SEALBUF_SHARE_RDONLY, "share flags");
 	if (r < 0)
 		return r;
 	if (region->fd < 0)
 		return sb_fail(-EBADF, SEALBUF_R_NO_HANDLE,
 			       "region was opened without SEALBUF_OPEN_KEEP_HANDLE: it has no handle to share");
+	return 0;
+}
+
+int sb_share_fd(const struct sealbuf_region *region, uint32_t flags, int *ret_fd)
+{
+	int r;
+
+	if (!ret_fd)
+		return sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT, "ret_fd is NULL");
+	r = sb_share_check(region, flags);
+	if (r < 0)
+		return r;
 	if (flags & SEALBUF_SHARE_RDONLY)
 		r = reopen_rdonly(region->fd);
 	else if ((r = sb_fcntl(region->fd, F_DUPFD_CLOEXEC, 3)) < 0)
@@ -96,7 +136,8 @@ static int open_fd(int fd, size_t size, const struct sealbuf_open_opts *o,
 	ret = sb_check_memfd(fd, &file_size, &page);
 	if (ret == 0)
 		ret = sb_check_seals(fd);
-	if (ret == 0)
+	/* A non-empty mapping checks the access mode itself (EACCES). */
+	if (ret == 0 && file_size == 0)
 		ret = check_access(fd, writable);
 	if (ret == 0)
 		ret = check_size(fd, kind, size, file_size, page);

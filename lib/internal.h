@@ -123,6 +123,7 @@ int sb_memfd_create(const char *name, unsigned int flags);
 int sb_ftruncate(int fd, off_t len);
 int sb_fallocate(int fd, off_t len);
 int sb_fcntl(int fd, int cmd, int arg);
+int sb_fchmod(int fd, mode_t mode);
 int sb_mmap(size_t len, int prot, int fd, void **ret);
 void sb_munmap(void *addr, size_t len);
 void sb_close(int fd);
@@ -148,6 +149,8 @@ int sb_check_memfd(int fd, size_t *ret_file_size, size_t *ret_page);
 
 /* handle.c: a new fd for @region (read-only reopen with SEALBUF_SHARE_RDONLY). */
 int sb_share_fd(const struct sealbuf_region *region, uint32_t flags, int *ret_fd);
+/* Whether @region may be shared with @flags. */
+int sb_share_check(const struct sealbuf_region *region, uint32_t flags);
 
 /* region.c */
 int sb_region_new(struct sealbuf_region **ret);

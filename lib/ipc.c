@@ -60,18 +60,23 @@ SEALBUF_EXPORT int sealbuf_region_send(int sock, const struct sealbuf_region *re
 	uint8_t buf[SB_WIRE_LEN];
 	struct sb_wire w = { .magic = SB_WIRE_MAGIC, .version = SB_WIRE_VERSION,
 			     .length = SB_WIRE_LEN };
+	bool rdonly = flags & SEALBUF_SHARE_RDONLY;
 	int fd, r;
 
-	r = sb_share_fd(region, flags, &fd);
+	/* SCM_RIGHTS duplicates the fd itself; only a read-only handle needs a new one. */
+	r = rdonly ? sb_share_fd(region, flags, &fd) : sb_share_check(region, flags);
 	if (r < 0)
 		return r;
+	if (!rdonly)
+		fd = region->fd;
 	w.kind = region->kind;
-	w.flags = (flags & SEALBUF_SHARE_RDONLY) ? SB_WIRE_RDONLY : 0;
+	w.flags = rdonly ? SB_WIRE_RDONLY : 0;
 	w.size = region->kind == SEALBUF_KIND_PLAIN ? region->size : region->capacity;
 	w.file_size = region->map_size;
 	sb_wire_encode(&w, buf);
 	r = send_msg(sock, fd, buf, sizeof(buf));
-	sb_close(fd);
+	if (rdonly)
+		sb_close(fd);
 	return r;
 }
 
@@ -184,16 +189,14 @@ static int read_message(int sock, int timeout_ms, struct inbox *in)
 	int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 	int type, r = socket_type(sock, &type);
 
+	/* Try first and wait only when nothing is queued: one system call less. */
 	while (r == 0) {
-		r = wait_readable(sock, timeout_ms, deadline, in->len > 0);
-		if (r == 0 && type == SOCK_STREAM)
-			r = recv_part(sock, in, SB_WIRE_LEN - in->len);
-		else if (r == 0)
-			r = recv_part(sock, in, sizeof(in->buf));
+		r = recv_part(sock, in, type == SOCK_STREAM ? SB_WIRE_LEN - in->len
+							    : sizeof(in->buf));
 		if (r == 1 && (type != SOCK_STREAM || in->len == SB_WIRE_LEN))
 			return 0;
-		if (r == 1)
-			r = 0;
+		if (r >= 0)
+			r = wait_readable(sock, timeout_ms, deadline, in->len > 0);
 	}
 	return r;
 }
@@ -225,10 +228,11 @@ static int open_received(const struct sb_wire *w, int fd, uint32_t flags,
 	if (r < 0)
 		return r;
 	if (region->map_size != w->file_size) {
+		size_t have = region->map_size;
 		sealbuf_region_free(region);
 		return sb_fail(-ERANGE, SEALBUF_R_SIZE_MISMATCH,
 			       "the message declares a %llu-byte file; the fd holds %zu",
-			       (unsigned long long)w->file_size, region->map_size);
+			       (unsigned long long)w->file_size, have);
 	}
 	*ret = region;
 	return 0;

@@ -89,7 +89,10 @@ static size_t default_huge_page(void)
 static int check_fits_memory(size_t file_size)
 {
 	static const char *const f[] = { "MemTotal:", "SwapTotal:" };
-	size_t total = meminfo(f, 2);
+	static size_t total; /* read once: creating regions must stay cheap */
+
+	if (!total)
+		total = meminfo(f, 2);
 
 	if (total && file_size > total)
 		return sb_fail(-EFBIG, SEALBUF_R_TOO_LARGE,
@@ -122,7 +125,7 @@ static int memfd_open(const struct sealbuf_create_opts *o)
 
 	if (fd == -EINVAL && noexec) {
 		fd = sb_memfd_create(o->name, memfd_flags(o));
-		if (fd >= 0) {
+		if (fd >= 0 && !(o->flags & SEALBUF_CREATE_HUGETLB)) {
 			noexec = 0;
 			sb_log(LOG_INFO, "kernel lacks MFD_NOEXEC_SEAL; regions stay non-executable by mode only");
 		}
@@ -249,8 +252,9 @@ int sb_region_map(struct sealbuf_region *r, size_t file_size, bool writable)
 			       file_size);
 	if (ret == -EACCES)
 		return sb_fail(ret, SEALBUF_R_ACCESS_MODE,
-			       "the fd's access mode does not allow a %s mapping",
-			       writable ? "writable" : "readable");
+			       "fd %d's access mode does not allow a %s mapping%s", r->fd,
+			       writable ? "writable" : "readable",
+			       writable ? ": open it with SEALBUF_OPEN_RDONLY" : "");
 	if (ret < 0)
 		return sb_fail_sys(ret, "mmap");
 	r->map = p;

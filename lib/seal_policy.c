@@ -9,6 +9,7 @@
  */
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -59,16 +60,39 @@ int sb_check_seals(int fd)
 	return 0;
 }
 
-/* memfds are named "/memfd:NAME (deleted)" in /proc; tmpfs files by their path. */
-static bool is_memfd_link(int fd)
+/*
+ * Every ordinary memfd lives on the kernel's one internal shm mount, so it
+ * shares st_dev with a memfd of our own; a tmpfs file anywhere else (say
+ * /dev/shm) does not. This costs no system call per check.
+ */
+static dev_t shm_dev(void)
+{
+	static dev_t dev;
+	struct stat st;
+	int fd;
+
+	if (dev)
+		return dev;
+	fd = sb_memfd_create("sealbuf-probe", MFD_CLOEXEC);
+	if (fd >= 0 && fstat(fd, &st) == 0)
+		dev = st.st_dev;
+	sb_close(fd);
+	return dev;
+}
+
+/* Hugetlb memfds live on per-size internal mounts: recognise them by name. */
+static bool is_hugetlb_memfd(int fd)
 {
 	char path[64], target[sizeof("/memfd:")];
+	struct statfs sfs;
 	ssize_t n;
 
+	if (fstatfs(fd, &sfs) < 0 || sfs.f_type != HUGETLBFS_MAGIC)
+		return false;
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	n = readlink(path, target, sizeof(target) - 1);
 	if (n < 0)
-		return true; /* no /proc: the seal check still stands guard */
+		return false;
 	target[n] = '\0';
 	return strcmp(target, "/memfd:") == 0;
 }
@@ -76,19 +100,18 @@ static bool is_memfd_link(int fd)
 int sb_check_memfd(int fd, size_t *ret_file_size, size_t *ret_page)
 {
 	struct stat st;
-	struct statfs sfs;
 	char what[96];
+	bool huge = false;
 
 	if (fd < 0 || fstat(fd, &st) < 0)
 		return sb_fail(-EBADF, SEALBUF_R_INVALID_ARGUMENT,
 			       "fd %d is not an open file descriptor", fd);
-	if (!S_ISREG(st.st_mode) || fstatfs(fd, &sfs) < 0 ||
-	    (sfs.f_type != TMPFS_MAGIC && sfs.f_type != HUGETLBFS_MAGIC) ||
-	    !is_memfd_link(fd))
+	if (!S_ISREG(st.st_mode) ||
+	    (st.st_dev != shm_dev() && !(huge = is_hugetlb_memfd(fd))))
 		return sb_fail(-EBADFD, SEALBUF_R_NOT_MEMFD, "fd %d is %s, not a memfd",
 			       fd, sb_describe_fd(fd, what, sizeof(what)));
 	*ret_file_size = (size_t)st.st_size;
 	/* hugetlbfs reports its page size as the block size. */
-	*ret_page = sfs.f_type == HUGETLBFS_MAGIC ? (size_t)st.st_blksize : sb_page_size();
+	*ret_page = huge ? (size_t)st.st_blksize : sb_page_size();
 	return 0;
 }

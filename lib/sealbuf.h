@@ -186,8 +186,15 @@ enum sealbuf_share_flags {
 /*
  * A new close-on-exec fd for @region, owned by the caller, to be sent once.
  * With SEALBUF_SHARE_RDONLY the fd is a fresh read-only open of the memfd:
- * the receiver can neither map it writable nor mprotect it writable.
- * Errors: -EINVAL, -EBADF (region opened without KEEP_HANDLE), kernel errnos.
+ * the receiver can neither map it writable nor mprotect it writable. The
+ * first read-only share also drops the memfd inode's write permission bits
+ * (to r--------), so the receiver cannot reopen it read-write through
+ * /proc/self/fd either, unless it has CAP_DAC_OVERRIDE (root); fds already
+ * open keep their mode. (F_SEAL_FUTURE_WRITE would stop even root, but
+ * /dev/udmabuf refuses memfds that carry it.)
+ * Errors: -EINVAL, -EBADF (region opened without KEEP_HANDLE), -EPERM
+ * (SEALBUF_R_ACCESS_MODE: not the memfd's owner, its mode cannot be
+ * dropped), kernel errnos.
  */
 int sealbuf_region_share(const struct sealbuf_region *region, uint32_t flags,
 			 int *ret_fd);

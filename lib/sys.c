@@ -42,6 +42,11 @@ int sb_fallocate(int fd, off_t len)
 	return RETRY_EINTR(fallocate(fd, 0, 0, len));
 }
 
+int sb_fchmod(int fd, mode_t mode)
+{
+	return RETRY_EINTR(fchmod(fd, mode));
+}
+
 int sb_fcntl(int fd, int cmd, int arg)
 {
 	return RETRY_EINTR(fcntl(fd, cmd, arg));

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "testlib.h"
@@ -124,6 +125,23 @@ static void read_only_handle(void **state)
 	/* The receiver cannot make its mapping writable. */
 	assert_int_equal(mprotect(sealbuf_region_data(b), page(), PROT_READ | PROT_WRITE), -1);
 	assert_int_equal(errno, EACCES);
+	/* Nor reopen it writable through /proc (a non-root receiver: the inode is r--------). */
+	assert_int_equal(fcntl(sealbuf_region_fd(b), F_GETFL) & O_ACCMODE, O_RDONLY);
+	pid_t pid = fork();
+	if (pid == 0) {
+		char path[64];
+		if (geteuid() == 0 && setresuid(65534, 65534, 65534) < 0)
+			_exit(2);
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", sealbuf_region_fd(b));
+		_exit(open(path, O_RDWR) < 0 && errno == EACCES ? 0 : 1);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	/* The writer's own mapping and fd are unaffected. */
+	tl_fill(sealbuf_region_data(a), page(), 4);
+	assert_true(tl_check(sealbuf_region_data(b), page(), 4));
 	/* A read-only region re-shares read-only only. */
 	assert_int_equal(sealbuf_region_share(b, 0, &fd2), 0);
 	assert_int_equal(fcntl(fd2, F_GETFL) & O_ACCMODE, O_RDONLY);

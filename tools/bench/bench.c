@@ -26,7 +26,7 @@ void bench_init(struct bench *b, const char *name, int argc, char **argv)
 		}
 	}
 	if (!b->json)
-		printf("%-44s %12s %12s  %-26s %7s  %s\n", "figure", "sealbuf", "baseline",
+		printf("%-40s %12s %12s  %-32s %7s  %s\n", "figure", "sealbuf", "baseline",
 		       "baseline is", "ratio", "target");
 }
 
@@ -80,7 +80,7 @@ void bench_report(const struct bench *b, const char *figure, const char *unit,
 	} else {
 		snprintf(v, sizeof(v), "%.3g %s", value, unit);
 		snprintf(bv, sizeof(bv), "%.3g %s", baseline_value, unit);
-		printf("%-44s %12s %12s  %-26s %6.3fx  %s\n", figure, v, bv, baseline, ratio,
+		printf("%-40s %12s %12s  %-32s %6.3fx  %s\n", figure, v, bv, baseline, ratio,
 		       target ? target : "");
 	}
 	fflush(stdout);
@@ -98,7 +98,7 @@ void bench_note(const struct bench *b, const char *figure, const char *unit, dou
 		printf("\"value\":%.6g}\n", value);
 	} else {
 		snprintf(v, sizeof(v), "%.3g %s", value, unit);
-		printf("%-44s %12s\n", figure, v);
+		printf("%-40s %12s\n", figure, v);
 	}
 	fflush(stdout);
 }
