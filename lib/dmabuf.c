@@ -109,6 +109,20 @@ SEALBUF_EXPORT int sealbuf_dmabuf_sync_end(int dmabuf_fd, uint32_t flags)
 	return dmabuf_sync(dmabuf_fd, flags, DMA_BUF_SYNC_END);
 }
 
+int sb_dmabuf_name(int fd, const char *name)
+{
+	/* The argument is the string itself: _B only says the ioctl's size is 64-bit. */
+	int r = sb_ioctl(fd, DMA_BUF_SET_NAME_B, (void *)name);
+
+	if (r == -ENOTTY)
+		return sb_fail(-EOPNOTSUPP, SEALBUF_R_NOT_SUPPORTED,
+			       "this kernel cannot name dma-bufs (DMA_BUF_SET_NAME_B, 5.8+)");
+	if (r == -EBUSY)
+		return sb_fail(r, SEALBUF_R_SYSCALL,
+			       "DMA_BUF_SET_NAME_B: a device has the dma-buf attached; name it before importing");
+	return r < 0 ? sb_fail_sys(r, "DMA_BUF_SET_NAME_B") : 0;
+}
+
 SEALBUF_EXPORT int sealbuf_dmabuf_set_name(int dmabuf_fd, const char *name)
 {
 	int r;
@@ -120,17 +134,7 @@ SEALBUF_EXPORT int sealbuf_dmabuf_set_name(int dmabuf_fd, const char *name)
 			       "dma-buf name is %zu bytes, at most %d allowed",
 			       strlen(name), SEALBUF_DMABUF_NAME_MAX);
 	r = sb_dmabuf_check(dmabuf_fd);
-	if (r < 0)
-		return r;
-	/* The argument is the string itself: _B only says the ioctl's size is 64-bit. */
-	r = sb_ioctl(dmabuf_fd, DMA_BUF_SET_NAME_B, (void *)name);
-	if (r == -ENOTTY)
-		return sb_fail(-EOPNOTSUPP, SEALBUF_R_NOT_SUPPORTED,
-			       "this kernel cannot name dma-bufs (DMA_BUF_SET_NAME_B, 5.8+)");
-	if (r == -EBUSY)
-		return sb_fail(r, SEALBUF_R_SYSCALL,
-			       "DMA_BUF_SET_NAME_B: a device has the dma-buf attached; name it before importing");
-	return r < 0 ? sb_fail_sys(r, "DMA_BUF_SET_NAME_B") : 0;
+	return r < 0 ? r : sb_dmabuf_name(dmabuf_fd, name);
 }
 
 /* Copy the value of "KEY:\tvalue" from an fdinfo line into @buf. */

@@ -29,6 +29,8 @@
  * memfd_name: the memfd's name ("memfd:NAME" without the prefix) in @buf.
  */
 int sb_dmabuf_check(int fd);
+/* DMA_BUF_SET_NAME_B on a known dma-buf, @name already checked. */
+int sb_dmabuf_name(int fd, const char *name);
 int sb_info_store(void *out, const void *filled, size_t min_sz, size_t our_sz);
 void sb_memfd_name(int fd, char *buf, size_t len);
 
@@ -42,6 +44,8 @@ void sb_memfd_name(int fd, char *buf, size_t len);
  * memfd_name: the memfd's name ("memfd:NAME" without the prefix) in @buf.
  */
 int sb_dmabuf_check(int fd);
+/* DMA_BUF_SET_NAME_B on a known dma-buf, @name already checked. */
+int sb_dmabuf_name(int fd, const char *name);
 int sb_info_store(void *out, const void *filled, size_t min_sz, size_t our_sz);
 void sb_memfd_name(int fd, char *buf, size_t len);
 
@@ -55,6 +59,8 @@ void sb_memfd_name(int fd, char *buf, size_t len);
  * memfd_name: the memfd's name ("memfd:NAME" without the prefix) in @buf.
  */
 int sb_dmabuf_check(int fd);
+/* DMA_BUF_SET_NAME_B on a known dma-buf, @name already checked. */
+int sb_dmabuf_name(int fd, const char *name);
 int sb_info_store(void *out, const void *filled, size_t min_sz, size_t our_sz);
 void sb_memfd_name(int fd, char *buf, size_t len);
 
@@ -68,6 +74,8 @@ void sb_memfd_name(int fd, char *buf, size_t len);
  * memfd_name: the memfd's name ("memfd:NAME" without the prefix) in @buf.
  */
 int sb_dmabuf_check(int fd);
+/* DMA_BUF_SET_NAME_B on a known dma-buf, @name already checked. */
+int sb_dmabuf_name(int fd, const char *name);
 int sb_info_store(void *out, const void *filled, size_t min_sz, size_t our_sz);
 void sb_memfd_name(int fd, char *buf, size_t len);
 
@@ -81,6 +89,8 @@ void sb_memfd_name(int fd, char *buf, size_t len);
  * memfd_name: the memfd's name ("memfd:NAME" without the prefix) in @buf.
  */
 int sb_dmabuf_check(int fd);
+/* DMA_BUF_SET_NAME_B on a known dma-buf, @name already checked. */
+int sb_dmabuf_name(int fd, const char *name);
 int sb_info_store(void *out, const void *filled, size_t min_sz, size_t our_sz);
 void sb_memfd_name(int fd, char *buf, size_t len);
 
@@ -179,6 +189,8 @@ int sb_header_attach(struct sealbuf_region *r, size_t capacity, size_t page);
  * memfd_name: the memfd's name ("memfd:NAME" without the prefix) in @buf.
  */
 int sb_dmabuf_check(int fd);
+/* DMA_BUF_SET_NAME_B on a known dma-buf, @name already checked. */
+int sb_dmabuf_name(int fd, const char *name);
 int sb_info_store(void *out, const void *filled, size_t min_sz, size_t our_sz);
 void sb_memfd_name(int fd, char *buf, size_t len);
 

@@ -37,7 +37,6 @@ struct limits {
 struct span {
 	int fd;
 	uint64_t off, len;
-	bool hugetlb;
 };
 
 static bool read_u32(const char *path, uint32_t *ret)
@@ -57,10 +56,15 @@ static bool read_u32(const char *path, uint32_t *ret)
 	return true;
 }
 
-static void read_limits(struct limits *l)
+/*
+ * Read the live limits. list_limit is read only when @list: UDMABUF_CREATE
+ * (one range) does not look at it, and each read is three system calls.
+ */
+static void read_limits(struct limits *l, bool list)
 {
+	l->list = DEFAULT_LIST_LIMIT;
 	l->known = read_u32(UDMABUF_PARAMS "size_limit_mb", &l->size_mb) &&
-		   read_u32(UDMABUF_PARAMS "list_limit", &l->list);
+		   (!list || read_u32(UDMABUF_PARAMS "list_limit", &l->list));
 	if (!l->known) {
 		l->size_mb = DEFAULT_SIZE_LIMIT_MB;
 		l->list = DEFAULT_LIST_LIMIT;
@@ -142,7 +146,7 @@ SEALBUF_EXPORT int sealbuf_udmabuf_query(struct sealbuf_udmabuf_info *info)
 	struct sealbuf_udmabuf_info i = { .sz = sizeof(i) };
 	struct limits l;
 
-	read_limits(&l);
+	read_limits(&l, true);
 	if (access(UDMABUF_DEV, F_OK) == 0)
 		i.state |= SEALBUF_UDMABUF_PRESENT;
 	if (access(UDMABUF_DEV, R_OK | W_OK) == 0)
@@ -186,10 +190,9 @@ static int check_range(const char *what, uint64_t off, uint64_t len, uint64_t av
 	return 0;
 }
 
-/* What udmabuf wants of the memfd: SHRINK sealed, no writer seal, hugetlb noted. */
+/* What udmabuf wants of the memfd: SHRINK sealed, no writer seal. */
 static int check_seals(const char *what, int fd, struct span *s)
 {
-	struct statfs sfs;
 	int seals = sb_fcntl(fd, F_GET_SEALS, 0);
 
 	if (seals < 0)
@@ -208,7 +211,6 @@ static int check_seals(const char *what, int fd, struct span *s)
 			       "%s: the memfd lacks F_SEAL_SHRINK, which udmabuf requires (add it with fcntl(F_ADD_SEALS))",
 			       what);
 	s->fd = fd;
-	s->hugetlb = fstatfs(fd, &sfs) == 0 && sfs.f_type == HUGETLBFS_MAGIC;
 	return 0;
 }
 
@@ -365,10 +367,13 @@ static size_t cut_next(struct cutter *c, const struct limits *l, struct span *ou
 
 /* ---- the ioctl --------------------------------------------------------- */
 
+/* Looked up only to explain a failure: hugetlb memory fails in its own ways. */
 static bool any_hugetlb(const struct span *s, size_t n)
 {
+	struct statfs sfs;
+
 	for (size_t i = 0; i < n; i++)
-		if (s[i].hugetlb)
+		if (fstatfs(s[i].fd, &sfs) == 0 && sfs.f_type == HUGETLBFS_MAGIC)
 			return true;
 	return false;
 }
@@ -392,7 +397,7 @@ static int fail_create(int err, const struct span *s, size_t n)
 		return sb_fail(-EOPNOTSUPP, SEALBUF_R_NOT_SUPPORTED,
 			       "this kernel's udmabuf refuses hugetlb memfds (supported in 5.15-6.3 and from 6.11); "
 			       "use a region without SEALBUF_CREATE_HUGETLB");
-	read_limits(&l); /* root may have lowered them since the check */
+	read_limits(&l, true); /* root may have lowered them since the check */
 	if (err == -EINVAL && total > l.size)
 		return fail_size_limit(&l, total, "a split export");
 	if (err == -EINVAL && n > l.list)
@@ -471,7 +476,7 @@ static int name_dmabuf(int fd, const char *base, bool explicit, long idx)
 		snprintf(suffix, sizeof(suffix), "#%ld", idx);
 	snprintf(name, sizeof(name), "%.*s%s",
 		 (int)(SEALBUF_DMABUF_NAME_MAX - strlen(suffix)), base, suffix);
-	r = sealbuf_dmabuf_set_name(fd, name);
+	r = sb_dmabuf_name(fd, name);
 	if (r < 0 && !explicit) {
 		sb_log(LOG_INFO, "dma-buf left unnamed: %s", sealbuf_last_error());
 		r = 0;
@@ -496,7 +501,7 @@ static int export_one(const struct job *j, int *ret_fd)
 	size_t n = merge_spans(j->spans, j->n);
 	uint64_t total = total_len(j->spans, n);
 
-	read_limits(&l);
+	read_limits(&l, n > 1);
 	if (total > l.size)
 		return fail_size_limit(&l, total, j->split_hint);
 	if (n > l.list)
@@ -566,10 +571,10 @@ static int export_split(struct job *j, int *ret_fds, size_t max_fds)
 	size_t groups;
 	int *fds, r;
 
-	read_limits(&l);
+	j->n = merge_spans(j->spans, j->n);
+	read_limits(&l, j->n > 1);
 	if (!l.size || !l.list)
 		return l.size ? fail_list_limit(&l, j->n) : fail_size_limit(&l, 0, "");
-	j->n = merge_spans(j->spans, j->n);
 	tmp = calloc(j->n < l.list ? j->n : l.list, sizeof(*tmp));
 	if (!tmp)
 		return sb_fail(-ENOMEM, SEALBUF_R_NO_MEMORY, "out of memory");
