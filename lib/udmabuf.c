@@ -56,20 +56,42 @@ static bool read_u32(const char *path, uint32_t *ret)
 	return true;
 }
 
-/*
- * Read the live limits. list_limit is read only when @list: UDMABUF_CREATE
- * (one range) does not look at it, and each read is three system calls.
- */
-static void read_limits(struct limits *l, bool list)
+static void read_limits(struct limits *l)
 {
-	l->list = DEFAULT_LIST_LIMIT;
 	l->known = read_u32(UDMABUF_PARAMS "size_limit_mb", &l->size_mb) &&
-		   (!list || read_u32(UDMABUF_PARAMS "list_limit", &l->list));
+		   read_u32(UDMABUF_PARAMS "list_limit", &l->list);
 	if (!l->known) {
 		l->size_mb = DEFAULT_SIZE_LIMIT_MB;
 		l->list = DEFAULT_LIST_LIMIT;
 	}
 	l->size = (uint64_t)l->size_mb << 20;
+}
+
+/* The values last read, plus one (0: not read yet). */
+static uint32_t seen_size_mb, seen_list;
+
+/*
+ * The limits to check against. Reading them costs six system calls (about
+ * 30 us each under emulation: more than exporting a small buffer), so the
+ * last values read let an export through. A refusal is always made on fresh
+ * values (@fresh), and when the kernel refuses an export that passed,
+ * fail_create() reads them again to name the limit root lowered meanwhile.
+ */
+static void get_limits(struct limits *l, bool fresh)
+{
+	uint32_t size = __atomic_load_n(&seen_size_mb, __ATOMIC_RELAXED);
+	uint32_t list = __atomic_load_n(&seen_list, __ATOMIC_RELAXED);
+
+	if (!fresh && size && list) {
+		*l = (struct limits){ .size = (uint64_t)(size - 1) << 20, .size_mb = size - 1,
+				      .list = list - 1, .known = true };
+		return;
+	}
+	read_limits(l);
+	if (!l->known)
+		return;
+	__atomic_store_n(&seen_size_mb, l->size_mb + 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&seen_list, l->list + 1, __ATOMIC_RELAXED);
 }
 
 /* ---- diagnosing /dev/udmabuf ------------------------------------------ */
@@ -146,7 +168,7 @@ SEALBUF_EXPORT int sealbuf_udmabuf_query(struct sealbuf_udmabuf_info *info)
 	struct sealbuf_udmabuf_info i = { .sz = sizeof(i) };
 	struct limits l;
 
-	read_limits(&l, true);
+	get_limits(&l, true);
 	if (access(UDMABUF_DEV, F_OK) == 0)
 		i.state |= SEALBUF_UDMABUF_PRESENT;
 	if (access(UDMABUF_DEV, R_OK | W_OK) == 0)
@@ -241,9 +263,13 @@ static int region_span(const char *what, const struct sealbuf_region *r, uint64_
 	if (!r->map || r->map_size <= base)
 		return sb_fail(-ENODATA, SEALBUF_R_EMPTY, "%s: the %s is empty (0 bytes): it has no dma-buf",
 			       what, flags & SEALBUF_EXPORT_PAYLOAD ? "payload" : "region");
+	/*
+	 * No seal check: a region's memfd carries SHRINK|GROW|SEAL (checked at
+	 * open when it came from a peer), and F_SEAL_SEAL keeps it that way.
+	 */
+	s->fd = r->fd;
 	s->off = base;
-	ret = check_range(what, off, len, r->map_size - base, s);
-	return ret < 0 ? ret : check_seals(what, r->fd, s);
+	return check_range(what, off, len, r->map_size - base, s);
 }
 
 static int check_writable_fd(int fd)
@@ -397,7 +423,7 @@ static int fail_create(int err, const struct span *s, size_t n)
 		return sb_fail(-EOPNOTSUPP, SEALBUF_R_NOT_SUPPORTED,
 			       "this kernel's udmabuf refuses hugetlb memfds (supported in 5.15-6.3 and from 6.11); "
 			       "use a region without SEALBUF_CREATE_HUGETLB");
-	read_limits(&l, true); /* root may have lowered them since the check */
+	get_limits(&l, true); /* root may have lowered them since the check */
 	if (err == -EINVAL && total > l.size)
 		return fail_size_limit(&l, total, "a split export");
 	if (err == -EINVAL && n > l.list)
@@ -501,7 +527,9 @@ static int export_one(const struct job *j, int *ret_fd)
 	size_t n = merge_spans(j->spans, j->n);
 	uint64_t total = total_len(j->spans, n);
 
-	read_limits(&l, n > 1);
+	get_limits(&l, false);
+	if (total > l.size || n > l.list)
+		get_limits(&l, true);
 	if (total > l.size)
 		return fail_size_limit(&l, total, j->split_hint);
 	if (n > l.list)
@@ -572,7 +600,7 @@ static int export_split(struct job *j, int *ret_fds, size_t max_fds)
 	int *fds, r;
 
 	j->n = merge_spans(j->spans, j->n);
-	read_limits(&l, j->n > 1);
+	get_limits(&l, true); /* the cut must match the kernel's limits now */
 	if (!l.size || !l.list)
 		return l.size ? fail_list_limit(&l, j->n) : fail_size_limit(&l, 0, "");
 	tmp = calloc(j->n < l.list ? j->n : l.list, sizeof(*tmp));
