@@ -34,7 +34,10 @@ trigger() {
     udevadm settle --timeout=60
 }
 trigger
-echo "system rules alone: $(stat -c '%U:%G %a' /dev/udmabuf)"
+system=$(stat -c '%U:%G %a' /dev/udmabuf)
+echo "system rules alone: $system"
+# The node must be ours because of our rule, not by chance.
+[ "$system" != "root:video 660" ] || fail "the system rules alone already give root:video 660"
 cp "$rules" /etc/udev/rules.d/ || fail "cannot copy $rules"
 udevadm control --reload
 trigger
