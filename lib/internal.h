@@ -80,6 +80,9 @@ int sb_info_store(void *out, const void *filled, size_t min_sz, size_t our_sz);
 void sb_memfd_name(int fd, char *buf, size_t len);
 
 #endif
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
 /*

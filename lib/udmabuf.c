@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -37,6 +38,7 @@ struct limits {
 struct span {
 	int fd;
 	uint64_t off, len;
+	uint8_t *addr;     /* the range in this process's mapping of the region, or NULL */
 };
 
 static bool read_u32(const char *path, uint32_t *ret)
@@ -269,7 +271,9 @@ static int region_span(const char *what, const struct sealbuf_region *r, uint64_
 	 */
 	s->fd = r->fd;
 	s->off = base;
-	return check_range(what, off, len, r->map_size - base, s);
+	ret = check_range(what, off, len, r->map_size - base, s);
+	s->addr = r->map + s->off;
+	return ret;
 }
 
 static int check_writable_fd(int fd)
@@ -303,6 +307,7 @@ static int memfd_span(int fd, uint64_t off, uint64_t len, uint32_t flags, struct
 	if (!file_size)
 		return sb_fail(-ENODATA, SEALBUF_R_EMPTY, "memfd %d is empty (0 bytes): it has no dma-buf", fd);
 	s->off = 0;
+	s->addr = NULL;
 	ret = check_range("memfd", off, len, file_size, s);
 	return ret < 0 ? ret : check_seals("memfd", fd, s);
 }
@@ -380,6 +385,7 @@ static size_t cut_next(struct cutter *c, const struct limits *l, struct span *ou
 			take = l->size - bytes;
 		out[k] = *s;
 		out[k].off += c->taken;
+		out[k].addr = s->addr ? s->addr + c->taken : NULL;
 		out[k++].len = take;
 		bytes += take;
 		c->taken += take;
@@ -389,6 +395,62 @@ static size_t cut_next(struct cutter *c, const struct limits *l, struct span *ou
 		}
 	}
 	return k;
+}
+
+/* ---- making the pages real ---------------------------------------------- */
+
+/*
+ * Why every page is faulted in before the kernel pins it: pages that
+ * fallocate() reserved (every region's, unless SEALBUF_CREATE_NORESERVE) and
+ * that nobody has touched yet are not "up to date" in shmem, and udmabuf
+ * pins them as they are. A device then writes into them, and the CPU's first
+ * fault through the memfd makes shmem clear the page, wiping what the device
+ * wrote (seen on 6.12: tests/test-dmabuf.c fresh_pages). A read fault here
+ * makes shmem clear them now, before any device writes. Pages already mapped
+ * cost a page-table walk.
+ */
+static int populate(uint8_t *addr, uint64_t len)
+{
+	size_t page = sb_page_size();
+	int r = sb_madvise(addr, len, MADV_POPULATE_READ);
+
+	if (r == -EINVAL) { /* before 5.14: touch each page */
+		for (uint64_t off = 0; off < len; off += page)
+			(void)((volatile uint8_t *)addr)[off];
+		r = 0;
+	}
+	if (r == -ENOMEM || r == -EFAULT)
+		return sb_fail(-ENOMEM, SEALBUF_R_NO_MEMORY,
+			       "cannot fault in %llu bytes before export (memory cgroup or tmpfs full)",
+			       (unsigned long long)len);
+	return r < 0 ? sb_fail_sys(r, "madvise(MADV_POPULATE_READ)") : 0;
+}
+
+/* A memfd sealbuf did not map: map the range for the time of the fault-in. */
+static int populate_fd(const struct span *s)
+{
+	struct statfs sfs;
+	void *p;
+	int r;
+
+	/* hugetlbfs clears its pages at allocation; its mappings want huge alignment. */
+	if (fstatfs(s->fd, &sfs) == 0 && sfs.f_type == HUGETLBFS_MAGIC)
+		return 0;
+	p = mmap(NULL, s->len, PROT_READ, MAP_SHARED, s->fd, (off_t)s->off);
+	if (p == MAP_FAILED)
+		return sb_fail_sys(-errno, "mmap of the memfd to fault it in");
+	r = populate(p, s->len);
+	munmap(p, s->len);
+	return r;
+}
+
+static int populate_spans(const struct span *s, size_t n)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < n && r == 0; i++)
+		r = s[i].addr ? populate(s[i].addr, s[i].len) : populate_fd(&s[i]);
+	return r;
 }
 
 /* ---- the ioctl --------------------------------------------------------- */
@@ -534,6 +596,9 @@ static int export_one(const struct job *j, int *ret_fd)
 		return fail_size_limit(&l, total, j->split_hint);
 	if (n > l.list)
 		return fail_list_limit(&l, n);
+	r = populate_spans(j->spans, n);
+	if (r < 0)
+		return r;
 	dev = open_udmabuf();
 	if (dev < 0)
 		return dev;
@@ -617,6 +682,11 @@ static int export_split(struct job *j, int *ret_fds, size_t max_fds)
 		return sb_fail(-ENOBUFS, SEALBUF_R_BUFFER_TOO_SMALL,
 			       "%zu dma-bufs are needed (size_limit_mb=%u, list_limit=%u), room for %zu given",
 			       groups, l.size_mb, l.list, max_fds);
+	}
+	r = populate_spans(j->spans, j->n);
+	if (r < 0) {
+		free(tmp);
+		return r;
 	}
 	fds = calloc(groups, sizeof(*fds));
 	r = fds ? create_groups(j, &l, tmp, fds, groups)
