@@ -113,6 +113,7 @@ struct sealbuf_region {
 	struct sb_header *hdr;   /* reserved/mirror: header at map */
 	uint64_t seq;            /* reserved/mirror: last sequence seen */
 	void *mirror_src;        /* mirror: the caller's memory */
+	bool populated;          /* every page faulted in: udmabuf may pin them as they are */
 };
 
 /* error.c: record the reason for a failure, log it, and return @err (< 0). */

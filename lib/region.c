@@ -268,11 +268,13 @@ static void prefault(struct sealbuf_region *r)
 {
 	size_t page = sb_page_size();
 
-	if (!r->map || sb_madvise(r->map, r->map_size, MADV_POPULATE_WRITE) == 0)
+	if (!r->map)
 		return;
 	/* Before 5.14: touch each page (the memory is fresh, so zero stays zero). */
-	for (size_t off = 0; off < r->map_size; off += page)
-		((volatile uint8_t *)r->map)[off] = 0;
+	if (sb_madvise(r->map, r->map_size, MADV_POPULATE_WRITE) < 0)
+		for (size_t off = 0; off < r->map_size; off += page)
+			((volatile uint8_t *)r->map)[off] = 0;
+	r->populated = true;
 }
 
 /* Make the memfd, map it, and give it a header when its kind has one. */

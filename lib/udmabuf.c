@@ -39,6 +39,7 @@ struct span {
 	int fd;
 	uint64_t off, len;
 	uint8_t *addr;     /* the range in this process's mapping of the region, or NULL */
+	struct sealbuf_region *region; /* whose pages these are, or NULL for a bare memfd */
 };
 
 static bool read_u32(const char *path, uint32_t *ret)
@@ -273,6 +274,7 @@ static int region_span(const char *what, const struct sealbuf_region *r, uint64_
 	s->off = base;
 	ret = check_range(what, off, len, r->map_size - base, s);
 	s->addr = r->map + s->off;
+	s->region = (struct sealbuf_region *)r; /* for its populated flag alone */
 	return ret;
 }
 
@@ -308,6 +310,7 @@ static int memfd_span(int fd, uint64_t off, uint64_t len, uint32_t flags, struct
 		return sb_fail(-ENODATA, SEALBUF_R_EMPTY, "memfd %d is empty (0 bytes): it has no dma-buf", fd);
 	s->off = 0;
 	s->addr = NULL;
+	s->region = NULL;
 	ret = check_range("memfd", off, len, file_size, s);
 	return ret < 0 ? ret : check_seals("memfd", fd, s);
 }
@@ -444,12 +447,28 @@ static int populate_fd(const struct span *s)
 	return r;
 }
 
+/* Once all of a region was faulted in (PREFAULT, or an export of all of it), it stays so. */
+static int populate_span(const struct span *s)
+{
+	struct sealbuf_region *r = s->region;
+	int ret;
+
+	if (!r)
+		return populate_fd(s);
+	if (__atomic_load_n(&r->populated, __ATOMIC_RELAXED))
+		return 0;
+	ret = populate(s->addr, s->len);
+	if (ret == 0 && s->addr == r->map && s->len == r->map_size)
+		__atomic_store_n(&r->populated, true, __ATOMIC_RELAXED);
+	return ret;
+}
+
 static int populate_spans(const struct span *s, size_t n)
 {
 	int r = 0;
 
 	for (size_t i = 0; i < n && r == 0; i++)
-		r = s[i].addr ? populate(s[i].addr, s[i].len) : populate_fd(&s[i]);
+		r = populate_span(&s[i]);
 	return r;
 }
 
@@ -596,13 +615,11 @@ static int export_one(const struct job *j, int *ret_fd)
 		return fail_size_limit(&l, total, j->split_hint);
 	if (n > l.list)
 		return fail_list_limit(&l, n);
-	r = populate_spans(j->spans, n);
-	if (r < 0)
-		return r;
 	dev = open_udmabuf();
 	if (dev < 0)
 		return dev;
-	fd = create(dev, j->spans, n);
+	r = populate_spans(j->spans, n);
+	fd = r < 0 ? r : create(dev, j->spans, n);
 	sb_close(dev);
 	if (fd < 0)
 		return fd;
@@ -644,6 +661,7 @@ static int create_groups(const struct job *j, const struct limits *l, struct spa
 	if (dev < 0)
 		return dev;
 	base_name(j->name, j->spans, base, sizeof(base));
+	r = populate_spans(j->spans, j->n);
 	while (r == 0 && done < groups && (k = cut_next(&c, l, tmp))) {
 		r = create(dev, tmp, k);
 		if (r >= 0) {
@@ -682,11 +700,6 @@ static int export_split(struct job *j, int *ret_fds, size_t max_fds)
 		return sb_fail(-ENOBUFS, SEALBUF_R_BUFFER_TOO_SMALL,
 			       "%zu dma-bufs are needed (size_limit_mb=%u, list_limit=%u), room for %zu given",
 			       groups, l.size_mb, l.list, max_fds);
-	}
-	r = populate_spans(j->spans, j->n);
-	if (r < 0) {
-		free(tmp);
-		return r;
 	}
 	fds = calloc(groups, sizeof(*fds));
 	r = fds ? create_groups(j, &l, tmp, fds, groups)
