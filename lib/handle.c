@@ -75,9 +75,11 @@ int sb_share_fd(const struct sealbuf_region *region, uint32_t flags, int *ret_fd
 	r = sb_share_check(region, flags);
 	if (r < 0)
 		return r;
-	if (flags & SEALBUF_SHARE_RDONLY)
+	if (flags & SEALBUF_SHARE_RDONLY) {
 		r = reopen_rdonly(region->fd);
-	else if ((r = sb_fcntl(region->fd, F_DUPFD_CLOEXEC, 3)) < 0)
+		if (r >= 0)
+			sb_header_note_rdonly(region);
+	} else if ((r = sb_fcntl(region->fd, F_DUPFD_CLOEXEC, 3)) < 0)
 		r = sb_fail_sys(r, "fcntl(F_DUPFD_CLOEXEC)");
 	if (r < 0)
 		return r;

@@ -113,6 +113,9 @@ struct sealbuf_region {
 	struct sb_header *hdr;   /* reserved/mirror: header at map */
 	uint64_t seq;            /* reserved/mirror: last sequence seen */
 	void *mirror_src;        /* mirror: the caller's memory */
+	bool mirror_owner;       /* mirror: created here, so update/clear may run */
+	bool writing;            /* reserved: between write_begin and write_end */
+	int stall_ms;            /* reserved/mirror: stall timeout; 0 = default */
 	bool populated;          /* every page faulted in: udmabuf may pin them as they are */
 };
 
@@ -148,6 +151,12 @@ int sb_poll_in(int fd, int timeout_ms);
 int sb_ioctl(int fd, unsigned long req, void *arg);
 int sb_madvise(void *addr, size_t len, int advice);
 size_t sb_page_size(void);
+ssize_t sb_pwrite(int fd, const void *buf, size_t len, off_t off);
+/* Shared (not private) futex; @deadline_ns on CLOCK_MONOTONIC, UINT64_MAX = none. */
+int sb_futex_wait(uint32_t *addr, uint32_t val, uint64_t deadline_ns);
+int sb_futex_wake(uint32_t *addr);
+uint64_t sb_now_ns(void);
+void sb_yield(void);
 /* Round @n up to a multiple of @align (a power of two); false on overflow. */
 bool sb_round_up(size_t n, size_t align, size_t *ret);
 /* Describe what @fd is ("a pipe", "a regular file on ext4", ...). */
@@ -185,6 +194,11 @@ int sb_file_size(enum sealbuf_kind kind, size_t size, size_t page, size_t *ret);
  */
 int sb_header_init(struct sealbuf_region *r, size_t capacity, size_t page);
 int sb_header_attach(struct sealbuf_region *r, size_t capacity, size_t page);
+/* A read-only handle of @r is going out: its holder cannot count itself as a waiter. */
+void sb_header_note_rdonly(const struct sealbuf_region *r);
+
+/* publish.c: the seqlock write of @size bytes from @src (writer checks done). */
+void sb_publish(struct sealbuf_region *r, const void *src, size_t size);
 
 /*
  * dmabuf.c: dma-buf helpers shared with udmabuf.c and drm.c. check: @fd is an

@@ -51,7 +51,7 @@ enum sealbuf_reason {
 	SEALBUF_R_UNKNOWN_FLAGS,     /* -EINVAL: flag bits this version lacks */
 	SEALBUF_R_BAD_OPTS_SIZE,     /* -EINVAL: opts->sz too small, or larger with non-zero tail */
 	SEALBUF_R_SIZE_OVERFLOW,     /* -EOVERFLOW: size does not fit when rounded to pages */
-	SEALBUF_R_TOO_LARGE,         /* -EFBIG: size above what the system allows */
+	SEALBUF_R_TOO_LARGE,         /* -EFBIG: size above what the system (or region) allows */
 	SEALBUF_R_NO_MEMORY,         /* -ENOMEM/-ENOSPC: memory could not be reserved */
 	SEALBUF_R_NAME_TOO_LONG,     /* -ENAMETOOLONG: debug name over SEALBUF_NAME_MAX */
 	SEALBUF_R_SYSCALL,           /* a system call failed; errno is the kernel's */
@@ -258,7 +258,147 @@ int sealbuf_region_recv(int sock, const struct sealbuf_recv_opts *opts,
 /* Reserved regions: a header carries the valid size (docs/header-format.md) */
 /* ------------------------------------------------------------------------ */
 
-/* Section owned by the header/mirror work. */
+/*
+ * A reserved region is a header page followed by a payload of a fixed
+ * capacity, whose valid size the writer publishes through the header. The
+ * payload starts at a page boundary (offset 0 of a dma-buf of it). One
+ * process writes at a time; any number of processes read. Readers see whole
+ * publications only: never bytes of two writes, never the size of one with
+ * the bytes of another (a seqlock: the header's sequence number is odd while
+ * an update is in progress and moves on at each publication).
+ *
+ * sealbuf_region_data() points at the payload and sealbuf_region_size() is
+ * the valid size as of this process's last write, read or snapshot. Readers
+ * of the payload in place should bracket it with sealbuf_region_read() and
+ * sealbuf_region_read_check(); sealbuf_region_snapshot() copies it out.
+ * (Such in-place access races with the writer by design, and is validated
+ * after the fact; ThreadSanitizer reports it. The library's own copies are
+ * atomic under -fsanitize=thread.)
+ *
+ * A received header is validated like any other input at open, and every
+ * read checks the size against the capacity validated then: a peer that
+ * scribbles on the header gets errors, never an out-of-bounds access.
+ *
+ * A writer that dies mid-update leaves the sequence odd. Readers then wait
+ * at most the stall timeout (1 s unless set) and get -EOWNERDEAD
+ * (SEALBUF_R_WRITER_STALLED); the last published data is gone, as the
+ * writer had begun overwriting it. The next write by any writable mapping
+ * takes over and publishes a consistent state again.
+ */
+
+/*
+ * Create a reserved region of @capacity payload bytes (0 is valid), with the
+ * valid size 0. @opts as for sealbuf_region_create(); with
+ * SEALBUF_CREATE_HUGETLB the header takes one huge page. Send it like any
+ * region; the receiver's sealbuf_region_recv() validates the header.
+ * Errors: those of sealbuf_region_create().
+ */
+int sealbuf_region_reserve(size_t capacity, const struct sealbuf_create_opts *opts,
+			   struct sealbuf_region **ret_region);
+
+/*
+ * Replace the payload with @size bytes from @data (which may point into the
+ * payload itself) and publish @size, waking sleeping readers. Writer only.
+ * Errors: -EINVAL (NULL region, NULL data with non-zero size, an update from
+ * sealbuf_region_write_begin() still open), -EMEDIUMTYPE (not a reserved
+ * region: mirrors use sealbuf_region_update()), -EROFS (mapped read-only),
+ * -EFBIG (SEALBUF_R_TOO_LARGE: @size above the capacity; nothing changes).
+ */
+int sealbuf_region_write(struct sealbuf_region *region, const void *data, size_t size);
+
+/*
+ * Write in place: write_begin() marks an update in progress (readers wait
+ * or retry); the caller (or a device, through a dma-buf of the payload)
+ * then fills sealbuf_region_data(), and write_end() publishes @size bytes.
+ * Errors: as sealbuf_region_write(); -EINVAL for begin twice, or end with
+ * no begin. An end that fails with -EFBIG leaves the update open. While it
+ * is open, read, snapshot and wait on this region fail with -EINVAL.
+ */
+int sealbuf_region_write_begin(struct sealbuf_region *region);
+int sealbuf_region_write_end(struct sealbuf_region *region, size_t size);
+
+/*
+ * Refresh the valid size (and sequence) from the header: the seed's Read.
+ * The size is that of one complete publication. Errors: -EINVAL,
+ * -EMEDIUMTYPE (plain region), -ERANGE (SEALBUF_R_HEADER_SIZE: the header's
+ * size is above the capacity), -EAGAIN (SEALBUF_R_CONTENDED: the writer
+ * kept publishing; try again), -EOWNERDEAD (SEALBUF_R_WRITER_STALLED).
+ * On failure the region's size and sequence stay as they were.
+ */
+int sealbuf_region_read(struct sealbuf_region *region);
+
+/*
+ * After reading the payload in place since the last sealbuf_region_read()
+ * or snapshot: 0 if no update has begun since, so what was read is that
+ * publication's; -EAGAIN (SEALBUF_R_CONTENDED) if it may be torn: read again.
+ * Errors also: -EINVAL, -EMEDIUMTYPE.
+ */
+int sealbuf_region_read_check(const struct sealbuf_region *region);
+
+/*
+ * Copy one whole publication into @buf (@buf_size bytes) and return its size
+ * in *@ret_size and its sequence number in *@ret_seq (either may be NULL).
+ * Never blocks for long: a copy spoiled by a concurrent publish is retried a
+ * bounded number of times; an update in progress is waited out, at most for
+ * the stall timeout. Errors: -EINVAL, -EMEDIUMTYPE, -ENOBUFS
+ * (SEALBUF_R_BUFFER_TOO_SMALL: *@ret_size receives the size needed), -ERANGE
+ * (SEALBUF_R_HEADER_SIZE), -EAGAIN (SEALBUF_R_CONTENDED), -EOWNERDEAD
+ * (SEALBUF_R_WRITER_STALLED). On failure @buf's contents are undefined.
+ */
+int sealbuf_region_snapshot(struct sealbuf_region *region, void *buf, size_t buf_size,
+			    size_t *ret_size, uint64_t *ret_seq);
+
+/*
+ * Sleep until the writer has published a sequence other than @seen_seq (the
+ * one from sealbuf_region_seq() or a snapshot), then return it in *@ret_seq
+ * (may be NULL); a publication since @seen_seq returns at once. @timeout_ms
+ * as poll(2): < 0 waits forever, 0 only checks. The reader spins briefly
+ * (yielding the CPU now and then), then sleeps on a futex on the header's
+ * sequence; the writer makes the wake-up call only when someone sleeps, or
+ * on every publish once a read-only handle of the region exists (a
+ * read-only mapping cannot count itself among the sleepers).
+ * Errors: -EINVAL, -EMEDIUMTYPE, -EAGAIN (SEALBUF_R_WOULD_BLOCK: @timeout_ms
+ * 0 and nothing new), -ETIMEDOUT (SEALBUF_R_TIMEOUT), -EOWNERDEAD
+ * (SEALBUF_R_WRITER_STALLED: one update has been in progress for the stall
+ * timeout), kernel errnos from futex(2).
+ */
+int sealbuf_region_wait(struct sealbuf_region *region, uint64_t seen_seq, int timeout_ms,
+			uint64_t *ret_seq);
+
+/* Sequence of the publication last written, read or snapshot here (even); 0 for plain. */
+uint64_t sealbuf_region_seq(const struct sealbuf_region *region);
+
+/*
+ * How long one update may stay in progress before readers give up with
+ * -EOWNERDEAD, in ms, for this process's handle of @region; 0 restores the
+ * default (1000). Errors: -EINVAL (negative), -EMEDIUMTYPE.
+ */
+int sealbuf_region_set_stall_timeout(struct sealbuf_region *region, int timeout_ms);
+
+/*
+ * Create a mirror region of @size bytes: a header, then a copy of the
+ * caller's memory at @data, which must stay valid until the region is
+ * freed. The region is always prefaulted, so sealbuf_region_update() copies
+ * at memcpy speed; its content is published at creation. Receivers open it
+ * like a reserved region and read it with snapshot/read/wait.
+ * Errors: -EINVAL (NULL data with non-zero size), those of sealbuf_region_create().
+ */
+int sealbuf_region_mirror(void *data, size_t size, const struct sealbuf_create_opts *opts,
+			  struct sealbuf_region **ret_region);
+
+/*
+ * Copy the mirrored memory into the region and publish it (a consistent
+ * copy for readers, as sealbuf_region_write()). Errors: -EINVAL,
+ * -EMEDIUMTYPE (not a mirror region, or one received rather than created
+ * in this process).
+ */
+int sealbuf_region_update(struct sealbuf_region *region);
+
+/*
+ * Zero the caller's mirrored memory (not the region: the next update
+ * publishes the zeroes). Errors: as sealbuf_region_update().
+ */
+int sealbuf_region_clear(struct sealbuf_region *region);
 
 /* ------------------------------------------------------------------------ */
 /* dma-buf export through /dev/udmabuf                                       */

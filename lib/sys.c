@@ -6,14 +6,19 @@
  */
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <unistd.h>
+#include <linux/futex.h>
 #include <linux/magic.h>
+#include <limits.h>
+#include <time.h>
 
 #include "internal.h"
 
@@ -109,6 +114,45 @@ int sb_ioctl(int fd, unsigned long req, void *arg)
 int sb_madvise(void *addr, size_t len, int advice)
 {
 	return RETRY_EINTR(madvise(addr, len, advice));
+}
+
+ssize_t sb_pwrite(int fd, const void *buf, size_t len, off_t off)
+{
+	return RETRY_EINTR(pwrite(fd, buf, len, off));
+}
+
+/*
+ * Not FUTEX_PRIVATE_FLAG: the word lies in a shared mapping and the waker is
+ * another process. An absolute CLOCK_MONOTONIC deadline (WAIT_BITSET) makes
+ * the EINTR retry exact. 0 when woken, -EAGAIN when *addr != val already,
+ * -ETIMEDOUT at the deadline.
+ */
+int sb_futex_wait(uint32_t *addr, uint32_t val, uint64_t deadline_ns)
+{
+	struct timespec ts = { .tv_sec = (time_t)(deadline_ns / 1000000000u),
+			       .tv_nsec = (long)(deadline_ns % 1000000000u) };
+
+	return RETRY_EINTR(syscall(SYS_futex, addr, FUTEX_WAIT_BITSET, val,
+				   deadline_ns == UINT64_MAX ? NULL : &ts, NULL,
+				   FUTEX_BITSET_MATCH_ANY));
+}
+
+int sb_futex_wake(uint32_t *addr)
+{
+	return RETRY_EINTR(syscall(SYS_futex, addr, FUTEX_WAKE, INT_MAX, NULL, NULL, 0));
+}
+
+void sb_yield(void)
+{
+	sched_yield();
+}
+
+uint64_t sb_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 size_t sb_page_size(void)
