@@ -225,6 +225,41 @@ static void vivid_capture(void **state)
 	vcap_close(&v);
 }
 
+/* A reserved region's payload as the capture buffer: the camera never reaches the header page. */
+static void vivid_payload(void **state)
+{
+	SEALBUF_OPTS(sealbuf_export_opts, o, .flags = SEALBUF_EXPORT_PAYLOAD);
+	SEALBUF_OPTS(sealbuf_create_opts, co, .name = "vivid-payload");
+	struct sealbuf_region *r;
+	const uint8_t *payload;
+	uint8_t hdr[64];
+	uint32_t used = 0;
+	size_t zero = 0;
+	struct vcap v;
+	char why[256];
+	int fd;
+
+	if (vcap_open(&v, "vivid", 640, 360, why, sizeof(why)) < 0) {
+		print_message("%s\n", why);
+		skip();
+	}
+	assert_int_equal(sealbuf_region_reserve(v.sizeimage, &co, &r), 0);
+	memcpy(hdr, (uint8_t *)sealbuf_region_data(r) - page(), sizeof(hdr));
+	assert_int_equal(sealbuf_region_export(r, &o, &fd), 0);
+	if (vcap_capture(&v, fd, (v.sizeimage + page() - 1) / page() * page(), 20000, &used,
+			 why, sizeof(why)) < 0)
+		fail_msg("capture: %s", why);
+	payload = sealbuf_region_data(r);
+	for (size_t i = 0; i < used; i++)
+		zero += payload[i] == 0;
+	assert_int_equal(used, v.sizeimage);
+	assert_int_equal(zero, 0);
+	assert_memory_equal(hdr, payload - page(), sizeof(hdr));
+	close(fd);
+	sealbuf_region_free(r);
+	vcap_close(&v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -233,6 +268,7 @@ int main(void)
 		TL_TEST(vgem_errors),
 		TL_TEST(vgem_denied),
 		TL_TEST(vivid_capture),
+		TL_TEST(vivid_payload),
 	};
 	struct vcap v;
 	char why[256];
@@ -246,7 +282,7 @@ int main(void)
 		tl_skip("needs vgem or vivid: %s; %s (meson test --suite vm loads both in a VM)",
 			sealbuf_last_error(), why);
 	if (!have_vgem()) {
-		const struct CMUnitTest vivid_only[] = { TL_TEST(vivid_capture) };
+		const struct CMUnitTest vivid_only[] = { TL_TEST(vivid_capture), TL_TEST(vivid_payload) };
 
 		print_message("no vgem (%s): the vivid test alone\n", sealbuf_last_error());
 		return cmocka_run_group_tests(vivid_only, NULL, NULL);

@@ -114,6 +114,26 @@ static void empty_and_kind(void **state)
 	sealbuf_region_free(r);
 }
 
+/* A reserved region's payload: empty capacity, and ranges counted from the payload. */
+static void payload_rules(void **state)
+{
+	SEALBUF_OPTS(sealbuf_create_opts, co, .name = "payload");
+	struct sealbuf_region *e = NULL, *r = NULL;
+	int fd;
+
+	assert_int_equal(sealbuf_region_reserve(0, &co, &e), 0);
+	export_expect(e, 0, 0, SEALBUF_EXPORT_PAYLOAD, -ENODATA, SEALBUF_R_EMPTY);
+	assert_non_null(strstr(sealbuf_last_error(), "payload"));
+	assert_int_equal(sealbuf_region_reserve(2 * page(), &co, &r), 0);
+	export_expect(r, 2 * page(), 0, SEALBUF_EXPORT_PAYLOAD, -ERANGE, SEALBUF_R_RANGE);
+	export_expect(r, page(), 2 * page(), SEALBUF_EXPORT_PAYLOAD, -ERANGE, SEALBUF_R_RANGE);
+	/* Without the flag the header page counts: the same range is inside. */
+	SEALBUF_OPTS(sealbuf_export_opts, o, .offset = page(), .length = 2 * page());
+	expect_reached_kernel(sealbuf_region_export(r, &o, &fd), &fd);
+	sealbuf_region_free(e);
+	sealbuf_region_free(r);
+}
+
 static void names(void **state)
 {
 	struct sealbuf_region *r = new_region(page(), 0);
@@ -399,6 +419,7 @@ int main(void)
 		TL_TEST(bad_arguments),
 		TL_TEST(alignment_and_range),
 		TL_TEST(empty_and_kind),
+		TL_TEST(payload_rules),
 		TL_TEST(names),
 		TL_TEST(received_regions),
 		TL_TEST(memfd_rules),
