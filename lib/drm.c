@@ -105,7 +105,10 @@ SEALBUF_EXPORT int sealbuf_drm_open(const char *driver, uint32_t flags, int *ret
 	if (r < 0)
 		return r;
 	memset(&s, 0, sizeof(s));
+	/* It returns how many it found, which may be more than it stored. */
 	n = drmGetDevices2(0, devs, MAX_DEVICES);
+	if (n > MAX_DEVICES)
+		n = MAX_DEVICES;
 	for (int i = 0; i < n && fd < 0; i++) {
 		const char *node = pick_node(devs[i], flags);
 

@@ -174,7 +174,8 @@ SEALBUF_EXPORT int sealbuf_udmabuf_query(struct sealbuf_udmabuf_info *info)
 	get_limits(&l, true);
 	if (access(UDMABUF_DEV, F_OK) == 0)
 		i.state |= SEALBUF_UDMABUF_PRESENT;
-	if (access(UDMABUF_DEV, R_OK | W_OK) == 0)
+	/* The effective ids, as open() will use them. */
+	if (faccessat(AT_FDCWD, UDMABUF_DEV, R_OK | W_OK, AT_EACCESS) == 0)
 		i.state |= SEALBUF_UDMABUF_ACCESSIBLE;
 	if (l.known) {
 		i.state |= SEALBUF_UDMABUF_LIMITS;
@@ -690,10 +691,10 @@ static int export_split(struct job *j, int *ret_fds, size_t max_fds)
 	if (!tmp)
 		return sb_fail(-ENOMEM, SEALBUF_R_NO_MEMORY, "out of memory");
 	groups = count_groups(j, &l, tmp);
-	if (!ret_fds || groups > INT_MAX) {
+	if (groups > INT_MAX || !ret_fds) {
 		free(tmp);
-		return ret_fds ? sb_fail(-E2BIG, SEALBUF_R_TOO_LARGE, "%zu dma-bufs needed", groups)
-			       : (int)groups;
+		return groups > INT_MAX ? sb_fail(-E2BIG, SEALBUF_R_TOO_LARGE, "%zu dma-bufs needed", groups)
+					: (int)groups;
 	}
 	if (groups > max_fds) {
 		free(tmp);
