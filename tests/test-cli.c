@@ -836,6 +836,36 @@ static void reserved(void **state)
 	sealbuf_region_free(r);
 }
 
+/* Without /dev/udmabuf, --dmabuf-fd fails the way doctor says; with it, the command gets one. */
+static void create_dmabuf(void **state)
+{
+	struct stat st;
+	struct out o;
+	char cmd[256];
+
+	run(&o, "create", "--size", "4K", "--read-only", "--dmabuf-fd", "4", "--", "true");
+	assert_status(&o, XS_USAGE);
+	out_free(&o);
+	run(&o, "create", "--size", "4K", "--dmabuf-fd", "3", "--", "true");
+	assert_status(&o, XS_USAGE);
+	out_free(&o);
+	snprintf(cmd, sizeof(cmd), "%s inspect --json --fd $SEALBUF_DMABUF_FD", tool);
+	run(&o, "create", "--size", "4K", "--name", "cli-dmabuf", "--dmabuf-fd", "4", "--", "sh", "-c",
+	    cmd);
+	if (stat("/dev/udmabuf", &st) < 0) {
+		assert_status(&o, XS_NO);
+		assert_has(o.err, "SEALBUF_R_NO_UDMABUF");
+	} else if (o.status == XS_PERM) {
+		assert_has(o.err, "SEALBUF_R_UDMABUF_DENIED");
+	} else {
+		/* inspect says a dma-buf is not a region: exit 7, with its exporter. */
+		assert_status(&o, XS_POLICY);
+		assert_has(o.out, "\"type\":\"dmabuf\"");
+		assert_has(o.out, "\"exporter\":\"udmabuf\"");
+	}
+	out_free(&o);
+}
+
 /* ---- dump and inspect ---- */
 
 static void dump_inspect(void **state)
@@ -1155,6 +1185,7 @@ int main(void)
 		TL_TEST(peer_garbage),
 		TL_TEST(peer_stalls),
 		TL_TEST(reserved),
+		TL_TEST(create_dmabuf),
 		TL_TEST(dump_inspect),
 		TL_TEST(ls_lists),
 		TL_TEST(ls_not_permitted),

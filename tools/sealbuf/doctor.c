@@ -20,7 +20,6 @@
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <unistd.h>
-#include <linux/udmabuf.h>
 #include <linux/videodev2.h>
 #ifdef HAVE_LIBDRM
 #include <xf86drm.h>
@@ -258,13 +257,13 @@ static void check_udmabuf(struct doctor *d)
 	open_node(d, &st);
 }
 
-/* The proof: turn a sealed one-page region into a dma-buf. */
+/* The proof: turn a sealed one-page region into a dma-buf, as a program would. */
 static void check_export(struct doctor *d)
 {
+	SEALBUF_OPTS(sealbuf_export_opts, o, .name = "sealbuf-doctor");
 	struct sealbuf_region *r;
-	struct udmabuf_create uc = { .flags = UDMABUF_FLAGS_CLOEXEC };
 	struct check *c;
-	int fd;
+	int fd, ret;
 
 	if (d->udmabuf_fd < 0) {
 		add(d, "export", ST_SKIP, "dma-buf export not tried: /dev/udmabuf is not usable");
@@ -274,33 +273,35 @@ static void check_export(struct doctor *d)
 		add(d, "export", ST_SKIP, "dma-buf export not tried: no region to export");
 		return;
 	}
-	uc.memfd = (uint32_t)sealbuf_region_fd(r);
-	uc.size = sb_page_size();
-	fd = sb_ioctl(d->udmabuf_fd, UDMABUF_CREATE, &uc);
-	if (fd >= 0) {
+	ret = sealbuf_region_export(r, &o, &fd);
+	if (ret == 0) {
 		sb_close(fd);
 		d->export_works = true;
-		add(d, "export", ST_OK, "a sealed %zu-byte region became a dma-buf through UDMABUF_CREATE",
+		add(d, "export", ST_OK, "a sealed %zu-byte region became a dma-buf (sealbuf_region_export, UDMABUF_CREATE)",
 		    sb_page_size());
 	} else {
-		c = add(d, "export", ST_FAIL, "UDMABUF_CREATE on a sealed region failed: %s", strerror(-fd));
+		c = add(d, "export", ST_FAIL, "sealbuf_region_export of a sealed region failed: %s: %s",
+			sealbuf_reason_name(sealbuf_last_reason()), sealbuf_last_error());
 		fix(c, "look at the kernel log (dmesg) right after running sealbuf doctor");
-		set_why(d, "UDMABUF_CREATE failed: %s", strerror(-fd));
+		set_why(d, "sealbuf_region_export failed: %s", sealbuf_last_error());
 	}
 	sealbuf_region_free(r);
 }
 
 static void check_limits(struct doctor *d)
 {
+	struct sealbuf_udmabuf_info info = { .sz = sizeof(info) };
 	struct check *c;
-	int r = sysinfo_udmabuf_limits(&d->size_limit_mb, &d->list_limit);
 
-	if (r < 0) {
+	if (sealbuf_udmabuf_query(&info) < 0 || !(info.state & SEALBUF_UDMABUF_LIMITS)) {
 		add(d, "limits", ST_SKIP, "udmabuf limits unknown: /sys/module/udmabuf/parameters is not there");
 		return;
 	}
 	d->limits_known = true;
-	c = add(d, "limits", ST_INFO, "udmabuf size_limit_mb = %ld (dma-bufs up to %ld MiB), list_limit = %ld ranges",
+	d->size_limit_mb = info.size_limit_mb;
+	d->list_limit = info.list_limit;
+	c = add(d, "limits", ST_INFO, "udmabuf size_limit_mb = %ld (dma-bufs up to %ld MiB; "
+		"sealbuf_region_export_split cuts larger regions), list_limit = %ld ranges",
 		d->size_limit_mb, d->size_limit_mb, d->list_limit);
 	fix(c, "to raise it (root): echo 256 > /sys/module/udmabuf/parameters/size_limit_mb, "
 	       "or udmabuf.size_limit_mb=256 on the kernel command line");

@@ -25,7 +25,7 @@ enum {
 	OPT_SIZE = 0x100, OPT_NAME, OPT_READ_ONLY, OPT_FD, OPT_OUT, OPT_SOCKET,
 	OPT_CONNECT, OPT_LISTEN, OPT_COUNT, OPT_TIMEOUT, OPT_VERBOSE, OPT_INFO,
 	OPT_JSON, OPT_DUMP, OPT_HEXDUMP, OPT_EXPECT_RO, OPT_OFFSET, OPT_LENGTH,
-	OPT_WAIT, OPT_PATH, OPT_RESERVE, OPT_FOLLOW,
+	OPT_WAIT, OPT_PATH, OPT_RESERVE, OPT_FOLLOW, OPT_DMABUF_FD,
 };
 
 /* Options common to the sharing commands; each command accepts a subset. */
@@ -36,6 +36,7 @@ struct share_args {
 	const char *path;
 	long fd;
 	bool have_fd;
+	long dmabuf_fd;          /* create --dmabuf-fd N, or -1 */
 	bool read_only, connect, listen, verbose, json, wait, expect_ro, follow, have_count;
 	enum { MODE_INFO, MODE_DUMP, MODE_HEX } mode;
 	long count;
@@ -69,6 +70,8 @@ static bool parse_common(int opt, struct share_args *a)
 	case OPT_EXPECT_RO: a->expect_ro = true; return true;
 	case OPT_JSON: a->json = true; return true;
 	case OPT_RESERVE: a->in.reserve = true; return true;
+	case OPT_DMABUF_FD:
+		return tool_parse_long(optarg, 3, 1 << 20, &a->dmabuf_fd);
 	case OPT_INFO: a->mode = MODE_INFO; return true;
 	case OPT_DUMP: a->mode = MODE_DUMP; return true;
 	case OPT_HEXDUMP: a->mode = MODE_HEX; return true;
@@ -96,6 +99,7 @@ static int parse_args(int argc, char **argv, const char *shortopts,
 	int opt;
 
 	a->count = 1;
+	a->dmabuf_fd = -1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
 		if (opt == '?' || opt == ':')
@@ -121,12 +125,20 @@ static void place_fd(int fd, int target)
 		_exit(126);
 }
 
-static int run_child(int share_fd, int target, const struct sealbuf_region *r,
-		     const char *name, bool ro, char **cmd)
+static int run_child(int share_fd, int target, int dmabuf_fd, int dmabuf_target,
+		     const struct sealbuf_region *r, const char *name, bool ro, char **cmd)
 {
 	char v[32];
 
+	/* Move the dma-buf out of the way first if it sits where the memfd goes. */
+	if (dmabuf_fd == target)
+		dmabuf_fd = fcntl(dmabuf_fd, F_DUPFD_CLOEXEC, 64);
 	place_fd(share_fd, target);
+	if (dmabuf_fd >= 0) {
+		place_fd(dmabuf_fd, dmabuf_target);
+		snprintf(v, sizeof(v), "%d", dmabuf_target);
+		setenv("SEALBUF_DMABUF_FD", v, 1);
+	}
 	snprintf(v, sizeof(v), "%d", target);
 	setenv("SEALBUF_FD", v, 1);
 	snprintf(v, sizeof(v), "%zu", sealbuf_region_size(r));
@@ -154,20 +166,32 @@ static int create_and_run(struct sealbuf_region *r, const struct share_args *a, 
 {
 	struct fd_info fi;
 	pid_t pid;
-	int fd, ret = sealbuf_region_share(r, a->read_only ? SEALBUF_SHARE_RDONLY : 0, &fd);
+	int dmabuf = -1, fd, ret = 0;
 
-	if (ret < 0)
+	/* The dma-buf first: it is the step that depends on the machine. */
+	if (a->dmabuf_fd >= 0 && (ret = sealbuf_region_export(r, NULL, &dmabuf)) < 0)
+		return tool_lib_error(ret, "cannot export the region as a dma-buf");
+	ret = sealbuf_region_share(r, a->read_only ? SEALBUF_SHARE_RDONLY : 0, &fd);
+	if (ret < 0) {
+		if (dmabuf >= 0)
+			close(dmabuf);
 		return tool_lib_error(ret, "cannot share the region");
+	}
 	procfd_describe(0, fd, &fi);
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
 		close(fd);
+		if (dmabuf >= 0)
+			close(dmabuf);
 		return tool_error(SBX_NO, "fork: %s", strerror(errno));
 	}
 	if (pid == 0)
-		run_child(fd, a->have_fd ? (int)a->fd : 3, r, fi.name, a->read_only, cmd);
+		run_child(fd, a->have_fd ? (int)a->fd : 3, dmabuf, (int)a->dmabuf_fd, r, fi.name,
+			  a->read_only, cmd);
 	close(fd);
+	if (dmabuf >= 0)
+		close(dmabuf);
 	ret = wait_child(pid);
 	if (a->out) {
 		const uint8_t *p;
@@ -193,6 +217,7 @@ int cmd_create(int argc, char **argv)
 		{ "out", required_argument, NULL, OPT_OUT },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "reserve", no_argument, NULL, OPT_RESERVE },
+		{ "dmabuf-fd", required_argument, NULL, OPT_DMABUF_FD },
 		{ 0 }
 	};
 	struct share_args a = { 0 };
@@ -216,8 +241,12 @@ int cmd_create(int argc, char **argv)
 		return tool_usage_error("'--' must be followed by a COMMAND");
 	if (a.have_fd && a.fd < 3)
 		return tool_usage_error("--fd %ld would replace standard input, output or error", a.fd);
-	if ((a.have_fd || a.out) && !cmd)
-		return tool_usage_error("--fd and --out need a COMMAND after '--'");
+	if ((a.have_fd || a.out || a.dmabuf_fd >= 0) && !cmd)
+		return tool_usage_error("--fd, --dmabuf-fd and --out need a COMMAND after '--'");
+	if (a.dmabuf_fd >= 0 && a.read_only)
+		return tool_usage_error("--dmabuf-fd with --read-only: a dma-buf lets the command write");
+	if (a.dmabuf_fd >= 0 && a.dmabuf_fd == (a.have_fd ? a.fd : 3))
+		return tool_usage_error("--dmabuf-fd %ld is where the region's fd goes", a.dmabuf_fd);
 	ret = rio_region_from_input(&a.in, &r);
 	if (ret)
 		return ret;

@@ -120,15 +120,6 @@ int sysinfo_read_long(const char *path, long *ret)
 	return end == buf ? -EINVAL : 0;
 }
 
-int sysinfo_udmabuf_limits(long *size_limit_mb, long *list_limit)
-{
-	int r = sysinfo_read_long("/sys/module/udmabuf/parameters/size_limit_mb", size_limit_mb);
-
-	if (r == 0)
-		r = sysinfo_read_long("/sys/module/udmabuf/parameters/list_limit", list_limit);
-	return r;
-}
-
 static bool find_in(const char *dir, const char *prefix, char *out, size_t len, int depth)
 {
 	struct dirent *de;

@@ -15,9 +15,6 @@ enum kconfig_state { KCONFIG_UNKNOWN, KCONFIG_NOT_SET, KCONFIG_YES, KCONFIG_MODU
  */
 enum kconfig_state sysinfo_kconfig(const char *sym, char *src, size_t len);
 
-/* udmabuf's live limits from /sys/module/udmabuf/parameters: 0, or -errno. */
-int sysinfo_udmabuf_limits(long *size_limit_mb, long *list_limit);
-
 /* A kernel module file for @name under /lib/modules/RELEASE (path in @out), or false. */
 bool sysinfo_find_module(const char *name, char *out, size_t len);
 

@@ -96,6 +96,7 @@ static int exit_for_reason(enum sealbuf_reason reason)
 	case SEALBUF_R_WOULD_BLOCK:
 		return SBX_TIMEOUT;
 	case SEALBUF_R_UDMABUF_DENIED:
+	case SEALBUF_R_DEVICE_DENIED:
 		return SBX_PERM;
 	case SEALBUF_R_NO_UDMABUF:
 	case SEALBUF_R_NO_DEVICE:
