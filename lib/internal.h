@@ -22,18 +22,81 @@
 /* Kernel constants newer than some distributions' uAPI headers. */
 #ifndef MFD_NOEXEC_SEAL
 #define MFD_NOEXEC_SEAL 0x0008U
+/*
+ * dmabuf.c: dma-buf helpers shared with udmabuf.c and drm.c. check: @fd is an
+ * open dma-buf (else SEALBUF_R_NOT_DMABUF). info_store: fill an output struct
+ * whose caller set .sz: copy at most that much of @filled, zero the rest.
+ * memfd_name: the memfd's name ("memfd:NAME" without the prefix) in @buf.
+ */
+int sb_dmabuf_check(int fd);
+/* DMA_BUF_SET_NAME_B on a known dma-buf, @name already checked. */
+int sb_dmabuf_name(int fd, const char *name);
+int sb_info_store(void *out, const void *filled, size_t min_sz, size_t our_sz);
+void sb_memfd_name(int fd, char *buf, size_t len);
+
 #endif
 #ifndef F_SEAL_FUTURE_WRITE
 #define F_SEAL_FUTURE_WRITE 0x0010
+/*
+ * dmabuf.c: dma-buf helpers shared with udmabuf.c and drm.c. check: @fd is an
+ * open dma-buf (else SEALBUF_R_NOT_DMABUF). info_store: fill an output struct
+ * whose caller set .sz: copy at most that much of @filled, zero the rest.
+ * memfd_name: the memfd's name ("memfd:NAME" without the prefix) in @buf.
+ */
+int sb_dmabuf_check(int fd);
+/* DMA_BUF_SET_NAME_B on a known dma-buf, @name already checked. */
+int sb_dmabuf_name(int fd, const char *name);
+int sb_info_store(void *out, const void *filled, size_t min_sz, size_t our_sz);
+void sb_memfd_name(int fd, char *buf, size_t len);
+
 #endif
 #ifndef F_SEAL_EXEC
 #define F_SEAL_EXEC 0x0020
+/*
+ * dmabuf.c: dma-buf helpers shared with udmabuf.c and drm.c. check: @fd is an
+ * open dma-buf (else SEALBUF_R_NOT_DMABUF). info_store: fill an output struct
+ * whose caller set .sz: copy at most that much of @filled, zero the rest.
+ * memfd_name: the memfd's name ("memfd:NAME" without the prefix) in @buf.
+ */
+int sb_dmabuf_check(int fd);
+/* DMA_BUF_SET_NAME_B on a known dma-buf, @name already checked. */
+int sb_dmabuf_name(int fd, const char *name);
+int sb_info_store(void *out, const void *filled, size_t min_sz, size_t our_sz);
+void sb_memfd_name(int fd, char *buf, size_t len);
+
 #endif
 #ifndef MFD_HUGE_SHIFT
 #define MFD_HUGE_SHIFT 26
+/*
+ * dmabuf.c: dma-buf helpers shared with udmabuf.c and drm.c. check: @fd is an
+ * open dma-buf (else SEALBUF_R_NOT_DMABUF). info_store: fill an output struct
+ * whose caller set .sz: copy at most that much of @filled, zero the rest.
+ * memfd_name: the memfd's name ("memfd:NAME" without the prefix) in @buf.
+ */
+int sb_dmabuf_check(int fd);
+/* DMA_BUF_SET_NAME_B on a known dma-buf, @name already checked. */
+int sb_dmabuf_name(int fd, const char *name);
+int sb_info_store(void *out, const void *filled, size_t min_sz, size_t our_sz);
+void sb_memfd_name(int fd, char *buf, size_t len);
+
+#endif
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
 #endif
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
+/*
+ * dmabuf.c: dma-buf helpers shared with udmabuf.c and drm.c. check: @fd is an
+ * open dma-buf (else SEALBUF_R_NOT_DMABUF). info_store: fill an output struct
+ * whose caller set .sz: copy at most that much of @filled, zero the rest.
+ * memfd_name: the memfd's name ("memfd:NAME" without the prefix) in @buf.
+ */
+int sb_dmabuf_check(int fd);
+/* DMA_BUF_SET_NAME_B on a known dma-buf, @name already checked. */
+int sb_dmabuf_name(int fd, const char *name);
+int sb_info_store(void *out, const void *filled, size_t min_sz, size_t our_sz);
+void sb_memfd_name(int fd, char *buf, size_t len);
+
 #endif
 
 struct sb_header; /* header.c: the reserved-region header in shared memory */
@@ -53,6 +116,7 @@ struct sealbuf_region {
 	bool mirror_owner;       /* mirror: created here, so update/clear may run */
 	bool writing;            /* reserved: between write_begin and write_end */
 	int stall_ms;            /* reserved/mirror: stall timeout; 0 = default */
+	bool populated;          /* every page faulted in: udmabuf may pin them as they are */
 };
 
 /* error.c: record the reason for a failure, log it, and return @err (< 0). */
@@ -142,5 +206,17 @@ void sb_header_note_rdonly(const struct sealbuf_region *r);
 
 /* publish.c: the seqlock write of @size bytes from @src (writer checks done). */
 void sb_publish(struct sealbuf_region *r, const void *src, size_t size);
+
+/*
+ * dmabuf.c: dma-buf helpers shared with udmabuf.c and drm.c. check: @fd is an
+ * open dma-buf (else SEALBUF_R_NOT_DMABUF). info_store: fill an output struct
+ * whose caller set .sz: copy at most that much of @filled, zero the rest.
+ * memfd_name: the memfd's name ("memfd:NAME" without the prefix) in @buf.
+ */
+int sb_dmabuf_check(int fd);
+/* DMA_BUF_SET_NAME_B on a known dma-buf, @name already checked. */
+int sb_dmabuf_name(int fd, const char *name);
+int sb_info_store(void *out, const void *filled, size_t min_sz, size_t our_sz);
+void sb_memfd_name(int fd, char *buf, size_t len);
 
 #endif

@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/vfs.h>
 #include <unistd.h>
+#include <linux/magic.h>
 
 #include "internal.h"
 
@@ -153,6 +155,36 @@ static int memfd_open(const struct sealbuf_create_opts *o)
 	return fd;
 }
 
+/* Free huge pages of @page bytes, from sysfs; -1 when unknown. */
+static long free_huge_pages(size_t page)
+{
+	char path[96];
+	long n = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/hugepages-%zukB/free_hugepages",
+		 page >> 10);
+	f = fopen(path, "re");
+	if (f && fscanf(f, "%ld", &n) != 1)
+		n = -1;
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/*
+ * Huge pages come only from the pool root reserved: say how many are needed,
+ * how many are free, and where to reserve them.
+ */
+static int fail_huge_pages(size_t bytes, size_t page)
+{
+	return sb_fail(-ENOMEM, SEALBUF_R_HUGETLB_NO_PAGES,
+		       "%zu bytes need %zu huge pages of %zu KiB, %ld free: reserve them as root in "
+		       "/sys/kernel/mm/hugepages/hugepages-%zukB/nr_hugepages (the default size: "
+		       "/proc/sys/vm/nr_hugepages; for good: vm.nr_hugepages in /etc/sysctl.d)",
+		       bytes, bytes / page, page >> 10, free_huge_pages(page), page >> 10);
+}
+
 static int reserve(int fd, size_t file_size, const struct sealbuf_create_opts *o)
 {
 	int r = sb_fallocate(fd, (off_t)file_size);
@@ -161,9 +193,7 @@ static int reserve(int fd, size_t file_size, const struct sealbuf_create_opts *o
 	if (r == 0)
 		return 0;
 	if (huge && (r == -ENOSPC || r == -ENOMEM))
-		return sb_fail(-ENOMEM, SEALBUF_R_HUGETLB_NO_PAGES,
-			       "no huge pages reserved for %zu bytes: raise /proc/sys/vm/nr_hugepages",
-			       file_size);
+		return fail_huge_pages(file_size, create_page_size(o));
 	if (r == -ENOSPC || r == -ENOMEM)
 		return sb_fail(r, SEALBUF_R_NO_MEMORY,
 			       "cannot reserve %zu bytes: %s (tmpfs or memory cgroup full)",
@@ -210,6 +240,16 @@ int sb_region_new(struct sealbuf_region **ret)
 	return 0;
 }
 
+/* The huge page size of a hugetlbfs fd, 0 for any other. */
+static size_t fd_huge_page(int fd)
+{
+	struct statfs sfs;
+
+	if (fstatfs(fd, &sfs) < 0 || sfs.f_type != HUGETLBFS_MAGIC)
+		return 0;
+	return (size_t)sfs.f_bsize;
+}
+
 static bool is_write_only(int fd)
 {
 	int fl = sb_fcntl(fd, F_GETFL, 0);
@@ -227,6 +267,9 @@ int sb_region_map(struct sealbuf_region *r, size_t file_size, bool writable)
 	if (!file_size)
 		return 0; /* an empty region maps nothing */
 	ret = sb_mmap(file_size, prot, r->fd, &p);
+	/* A shared hugetlbfs mapping reserves its huge pages: ENOMEM means none left. */
+	if (ret == -ENOMEM && fd_huge_page(r->fd))
+		return fail_huge_pages(file_size, fd_huge_page(r->fd));
 	if (ret == -ENOMEM)
 		return sb_fail(ret, SEALBUF_R_NO_MEMORY,
 			       "cannot map %zu bytes: address space or map count exhausted",
@@ -252,24 +295,13 @@ static void prefault(struct sealbuf_region *r)
 {
 	size_t page = sb_page_size();
 
-	if (!r->map || sb_madvise(r->map, r->map_size, MADV_POPULATE_WRITE) == 0)
+	if (!r->map)
 		return;
 	/* Before 5.14: touch each page (the memory is fresh, so zero stays zero). */
-	for (size_t off = 0; off < r->map_size; off += page)
-		((volatile uint8_t *)r->map)[off] = 0;
-}
-
-/* A shared hugetlb mapping reserves its huge pages now (NORESERVE skipped fallocate). */
-static int map_new(struct sealbuf_region *r, size_t file_size,
-		   const struct sealbuf_create_opts *o)
-{
-	int ret = sb_region_map(r, file_size, true);
-
-	if (ret == -ENOMEM && (o->flags & SEALBUF_CREATE_HUGETLB))
-		return sb_fail(-ENOMEM, SEALBUF_R_HUGETLB_NO_PAGES,
-			       "cannot map %zu bytes of huge pages: none free (raise /proc/sys/vm/nr_hugepages)",
-			       file_size);
-	return ret;
+	if (sb_madvise(r->map, r->map_size, MADV_POPULATE_WRITE) < 0)
+		for (size_t off = 0; off < r->map_size; off += page)
+			((volatile uint8_t *)r->map)[off] = 0;
+	r->populated = true;
 }
 
 /* Make the memfd, map it, and give it a header when its kind has one. */
@@ -302,7 +334,7 @@ static int create_kind(enum sealbuf_kind kind, size_t size,
 	r->size = size;
 	ret = sb_memfd_new(file_size, &o, &r->fd);
 	if (ret == 0)
-		ret = map_new(r, file_size, &o);
+		ret = sb_region_map(r, file_size, true);
 	if (ret == 0 && (o.flags & SEALBUF_CREATE_PREFAULT))
 		prefault(r);
 	if (ret == 0 && kind != SEALBUF_KIND_PLAIN)

@@ -90,6 +90,7 @@ enum sealbuf_reason {
 	SEALBUF_R_NOT_SUPPORTED,     /* -EOPNOTSUPP: built without this feature, or kernel lacks it */
 	SEALBUF_R_NOT_DMABUF,        /* -EBADFD: the fd is not a dma-buf */
 	SEALBUF_R_NO_HANDLE,         /* -EBADF: region was opened without KEEP_HANDLE */
+	SEALBUF_R_DEVICE_DENIED,     /* -EACCES: no permission to open the device node */
 	_SEALBUF_R_COUNT
 };
 
@@ -403,7 +404,225 @@ int sealbuf_region_clear(struct sealbuf_region *region);
 /* dma-buf export through /dev/udmabuf                                       */
 /* ------------------------------------------------------------------------ */
 
-/* Section owned by the dma-buf work. */
+/*
+ * A region becomes a dma-buf (an fd any device driver can import) through
+ * /dev/udmabuf. The kernel answers EINVAL for most broken rules, so sealbuf
+ * checks each rule first and names the one broken: the range must be page
+ * aligned (SEALBUF_R_MISALIGNED) and inside the region (SEALBUF_R_RANGE), the
+ * region non-empty (SEALBUF_R_EMPTY) and writable (SEALBUF_R_READ_ONLY: a
+ * dma-buf lets devices and its mmap write, so a read-only handle never
+ * becomes one), the memfd sealed SHRINK without WRITE/FUTURE_WRITE
+ * (SEALBUF_R_SEALS_*), the total at most the live udmabuf size_limit_mb
+ * (SEALBUF_R_UDMABUF_SIZE_LIMIT) and the list at most its list_limit
+ * (SEALBUF_R_UDMABUF_LIST_LIMIT). /dev/udmabuf missing is SEALBUF_R_NO_UDMABUF
+ * (-ENODEV), not openable SEALBUF_R_UDMABUF_DENIED (-EACCES); the text says
+ * the fix. Creation pins every page of the range for the dma-buf's lifetime:
+ * do it at set-up time. Every dma-buf fd is close-on-exec and owned by the
+ * caller (close() it); it keeps the pages alive after the region is freed.
+ */
+
+enum sealbuf_export_flags {
+	/*
+	 * Reserved/mirror regions: export the payload alone. offset and length
+	 * then count from the payload's first byte, and the header page stays
+	 * out of the dma-buf. Plain regions: -EMEDIUMTYPE (SEALBUF_R_WRONG_KIND).
+	 */
+	SEALBUF_EXPORT_PAYLOAD = 1u << 0,
+};
+
+/* Longest dma-buf name, without its NUL (the kernel's DMA_BUF_NAME_LEN - 1). */
+#define SEALBUF_DMABUF_NAME_MAX 31
+
+struct sealbuf_export_opts {
+	size_t sz;          /* sizeof(struct sealbuf_export_opts) */
+	uint64_t offset;    /* page multiple, from the region's first byte (or the payload's) */
+	uint64_t length;    /* page multiple; 0 = up to the end of the region (or payload) */
+	uint32_t flags;     /* enum sealbuf_export_flags */
+	/* dma-buf name (fdinfo, debugfs); NULL = the region's name, cut to 31 bytes */
+	const char *name;
+};
+
+/*
+ * Export a range of @region (by default all of it: the whole mapping, header
+ * page included for reserved regions; see SEALBUF_EXPORT_PAYLOAD) as one
+ * dma-buf with UDMABUF_CREATE, named with DMA_BUF_SET_NAME_B. The region
+ * must hold its memfd: one received from another process needs
+ * SEALBUF_OPEN_KEEP_HANDLE. On success *ret_dmabuf_fd is a new close-on-exec
+ * fd owned by the caller; the region stays the caller's too.
+ * Errors: -EINVAL (bad opts, SEALBUF_R_MISALIGNED), -EBADF
+ * (SEALBUF_R_NO_HANDLE), -ENODATA (SEALBUF_R_EMPTY), -ERANGE (SEALBUF_R_RANGE),
+ * -EMEDIUMTYPE, -EROFS (SEALBUF_R_READ_ONLY), -EPERM (seals), -E2BIG
+ * (SEALBUF_R_UDMABUF_SIZE_LIMIT: see sealbuf_region_export_split()),
+ * -ENAMETOOLONG (name over SEALBUF_DMABUF_NAME_MAX), -ENODEV
+ * (SEALBUF_R_NO_UDMABUF), -EACCES (SEALBUF_R_UDMABUF_DENIED), -ENOMEM
+ * (SEALBUF_R_HUGETLB_NO_PAGES, SEALBUF_R_NO_MEMORY), -EOPNOTSUPP (a hugetlb
+ * region on a kernel whose udmabuf refuses them), kernel errnos.
+ */
+int sealbuf_region_export(const struct sealbuf_region *region,
+			  const struct sealbuf_export_opts *opts, int *ret_dmabuf_fd);
+
+/*
+ * Export @opts' range of @region as as many dma-bufs as the live
+ * size_limit_mb requires, in order, each at most size_limit_mb MiB (named
+ * NAME#0, NAME#1, ...). With @ret_fds NULL nothing is created and the
+ * number needed is returned. Otherwise up to @max_fds fds are stored in
+ * @ret_fds and their count returned; the caller owns and closes them.
+ * Errors: those of sealbuf_region_export() but the size limit, and -ENOBUFS
+ * (SEALBUF_R_BUFFER_TOO_SMALL) when more than @max_fds are needed. On
+ * failure no fd is left open and @ret_fds is untouched.
+ */
+int sealbuf_region_export_split(const struct sealbuf_region *region,
+				const struct sealbuf_export_opts *opts,
+				int *ret_fds, size_t max_fds);
+
+/* One range of a dma-buf made of several (sealbuf_export_list()). */
+struct sealbuf_export_range {
+	const struct sealbuf_region *region;
+	uint64_t offset;    /* as in struct sealbuf_export_opts */
+	uint64_t length;    /* as in struct sealbuf_export_opts; 0 = to the end */
+	uint32_t flags;     /* enum sealbuf_export_flags */
+	uint32_t reserved;  /* must be 0 */
+};
+
+/*
+ * Export @count ranges, of one region or several, as ONE dma-buf whose bytes
+ * are the ranges one after the other (UDMABUF_CREATE_LIST). Ranges that
+ * continue each other in the same memfd are merged first, so they count
+ * once against list_limit. @opts may only set .name (NULL: the first
+ * region's name). Errors: those of sealbuf_region_export() for each range
+ * (the text names the range), -EINVAL (@count 0, offset/length/flags in
+ * @opts, reserved bits), -E2BIG (SEALBUF_R_UDMABUF_LIST_LIMIT: more ranges
+ * than the live list_limit, or SEALBUF_R_UDMABUF_SIZE_LIMIT: see
+ * sealbuf_export_list_split()).
+ */
+int sealbuf_export_list(const struct sealbuf_export_range *ranges, size_t count,
+			const struct sealbuf_export_opts *opts, int *ret_dmabuf_fd);
+
+/*
+ * Like sealbuf_export_list(), but cut into as many dma-bufs as the live
+ * list_limit and size_limit_mb require, each holding the next ranges in
+ * order (a range may straddle two). @ret_fds and @max_fds, the return value
+ * and the errors are those of sealbuf_region_export_split().
+ */
+int sealbuf_export_list_split(const struct sealbuf_export_range *ranges, size_t count,
+			      const struct sealbuf_export_opts *opts,
+			      int *ret_fds, size_t max_fds);
+
+/*
+ * Export a memfd that sealbuf did not make (@memfd stays the caller's), with
+ * the same checks: it must be a memfd (SEALBUF_R_NOT_MEMFD, -EBADFD), made
+ * with MFD_ALLOW_SEALING (SEALBUF_R_NOT_SEALABLE) and sealed F_SEAL_SHRINK
+ * (SEALBUF_R_SEALS_MISSING) without F_SEAL_WRITE/F_SEAL_FUTURE_WRITE
+ * (SEALBUF_R_SEALS_EXTRA), open read-write (SEALBUF_R_ACCESS_MODE).
+ * SEALBUF_EXPORT_PAYLOAD is -EMEDIUMTYPE. Other errors as
+ * sealbuf_region_export().
+ */
+int sealbuf_memfd_export(int memfd, const struct sealbuf_export_opts *opts,
+			 int *ret_dmabuf_fd);
+
+enum sealbuf_udmabuf_state {
+	SEALBUF_UDMABUF_PRESENT = 1u << 0,    /* /dev/udmabuf exists */
+	SEALBUF_UDMABUF_ACCESSIBLE = 1u << 1, /* and this process may open it */
+	SEALBUF_UDMABUF_LIMITS = 1u << 2,     /* size_limit_mb and list_limit were read */
+};
+
+struct sealbuf_udmabuf_info {
+	size_t sz;              /* sizeof(struct sealbuf_udmabuf_info), set by the caller */
+	uint32_t state;         /* enum sealbuf_udmabuf_state */
+	uint32_t size_limit_mb; /* live /sys/module/udmabuf/parameters/size_limit_mb */
+	uint32_t list_limit;    /* live /sys/module/udmabuf/parameters/list_limit */
+	uint64_t size_limit;    /* size_limit_mb in bytes: the largest dma-buf */
+};
+
+/*
+ * What this machine's udmabuf allows, read now (root may change the limits
+ * at any time). Absence is not an error: see .state. Fills the first
+ * @info->sz bytes. Errors: -EINVAL (NULL, SEALBUF_R_BAD_OPTS_SIZE).
+ */
+int sealbuf_udmabuf_query(struct sealbuf_udmabuf_info *info);
+
+/*
+ * 0 when this process can export (it opens and closes /dev/udmabuf);
+ * otherwise the error an export would give, with the fix in its text:
+ * -ENODEV (SEALBUF_R_NO_UDMABUF), -EACCES (SEALBUF_R_UDMABUF_DENIED).
+ */
+int sealbuf_udmabuf_check(void);
+
+enum sealbuf_sync_flags {
+	SEALBUF_SYNC_READ = 1u << 0,  /* the CPU reads what a device wrote */
+	SEALBUF_SYNC_WRITE = 1u << 1, /* the CPU writes for a device to read */
+	SEALBUF_SYNC_RW = SEALBUF_SYNC_READ | SEALBUF_SYNC_WRITE,
+};
+
+/*
+ * Bracket CPU access to a dma-buf's memory (DMA_BUF_IOCTL_SYNC START, then
+ * END with the same @flags), through its mmap or the region's own mapping.
+ * @flags: READ, WRITE or RW, never 0. Errors: -EINVAL (flags), -EBADF (not
+ * open), -EBADFD (SEALBUF_R_NOT_DMABUF), -EINVAL from end when no begin with
+ * these flags came first (some kernels), kernel errnos.
+ */
+int sealbuf_dmabuf_sync_begin(int dmabuf_fd, uint32_t flags);
+int sealbuf_dmabuf_sync_end(int dmabuf_fd, uint32_t flags);
+
+/*
+ * Name a dma-buf (DMA_BUF_SET_NAME_B), as shown in fdinfo and debugfs.
+ * Errors: -ENAMETOOLONG (over SEALBUF_DMABUF_NAME_MAX), -EBADFD
+ * (SEALBUF_R_NOT_DMABUF), -EOPNOTSUPP (kernel without it), -EBUSY (some
+ * kernels: a device has it attached), kernel errnos.
+ */
+int sealbuf_dmabuf_set_name(int dmabuf_fd, const char *name);
+
+struct sealbuf_dmabuf_info {
+	size_t sz;             /* sizeof(struct sealbuf_dmabuf_info), set by the caller */
+	uint64_t size;         /* bytes */
+	uint64_t inode;        /* the same for every fd of one dma-buf */
+	char exporter[32];     /* "udmabuf", "vgem", ... */
+	char name[SEALBUF_DMABUF_NAME_MAX + 1]; /* "" when unnamed */
+};
+
+/*
+ * Describe a dma-buf (from fstat and /proc/self/fdinfo). Fills the first
+ * @info->sz bytes. Errors: -EINVAL, -EBADF, -EBADFD (SEALBUF_R_NOT_DMABUF).
+ */
+int sealbuf_dmabuf_query(int dmabuf_fd, struct sealbuf_dmabuf_info *info);
+
+/* ------------------------------------------------------------------------ */
+/* Devices: DRM (libdrm)                                                     */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Built without libdrm (-Dlibdrm=disabled), these exist and fail with
+ * -EOPNOTSUPP (SEALBUF_R_NOT_SUPPORTED).
+ */
+
+enum sealbuf_drm_open_flags {
+	/* Open the primary node (/dev/dri/cardN), not the render node. */
+	SEALBUF_DRM_PRIMARY = 1u << 0,
+};
+
+/*
+ * Open the first DRM device whose driver is @driver ("vgem", "i915", ...,
+ * as drmGetVersion() names it), found with drmGetDevices2(): its render
+ * node, or its primary node when it has none or SEALBUF_DRM_PRIMARY is
+ * given. *ret_fd is a new close-on-exec fd owned by the caller.
+ * Errors: -EINVAL, -ENODEV (SEALBUF_R_NO_DEVICE: the text lists the drivers
+ * found), -EACCES (SEALBUF_R_DEVICE_DENIED: the text names the node and its
+ * group), -EOPNOTSUPP.
+ */
+int sealbuf_drm_open(const char *driver, uint32_t flags, int *ret_fd);
+
+/*
+ * Import @dmabuf_fd into the DRM device @drm_fd (PRIME); *ret_handle is a GEM
+ * handle to give back with sealbuf_drm_release(). Importing the same dma-buf
+ * twice on one fd gives the same handle (the kernel counts it once).
+ * @dmabuf_fd stays the caller's. Errors: -EINVAL (@drm_fd not a DRM device),
+ * -EBADFD (SEALBUF_R_NOT_DMABUF), -EOPNOTSUPP (driver without PRIME import),
+ * kernel errnos.
+ */
+int sealbuf_drm_import(int drm_fd, int dmabuf_fd, uint32_t *ret_handle);
+
+/* Close the GEM @handle on @drm_fd. Errors: -EINVAL (no such handle), -EOPNOTSUPP. */
+int sealbuf_drm_release(int drm_fd, uint32_t handle);
 
 #ifdef __cplusplus
 }
