@@ -448,17 +448,38 @@ static int populate_fd(const struct span *s)
 	return r;
 }
 
+/*
+ * Faulting in pages that are not there yet (a NORESERVE region, a bare memfd
+ * with holes) charges them to the caller's memory cgroup, whose OOM killer,
+ * not ENOMEM, answers when it is full: seen on 6.12, the exporter killed
+ * (lib/memcg.c). So check the room for the holes first; a reserved region has
+ * none and costs one fstat.
+ */
+static int check_room(const struct span *s)
+{
+	struct stat st;
+	uint64_t held, holes;
+
+	if (fstat(s->fd, &st) < 0)
+		return 0; /* the fault-in will say what is wrong */
+	held = (uint64_t)st.st_blocks * 512;
+	holes = (uint64_t)st.st_size > held ? (uint64_t)st.st_size - held : 0;
+	return holes ? sb_check_memcg_room(holes < s->len ? holes : s->len) : 0;
+}
+
 /* Once all of a region was faulted in (PREFAULT, or an export of all of it), it stays so. */
 static int populate_span(const struct span *s)
 {
 	struct sealbuf_region *r = s->region;
 	int ret;
 
-	if (!r)
-		return populate_fd(s);
-	if (__atomic_load_n(&r->populated, __ATOMIC_RELAXED))
+	if (r && __atomic_load_n(&r->populated, __ATOMIC_RELAXED))
 		return 0;
-	ret = populate(s->addr, s->len);
+	ret = check_room(s);
+	if (ret == 0 && !r)
+		return populate_fd(s);
+	if (ret == 0)
+		ret = populate(s->addr, s->len);
 	if (ret == 0 && s->addr == r->map && s->len == r->map_size)
 		__atomic_store_n(&r->populated, true, __ATOMIC_RELAXED);
 	return ret;
