@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -18,7 +17,6 @@
 #include <unistd.h>
 #include <linux/capability.h>
 #include <linux/magic.h>
-#include <linux/udmabuf.h>
 
 #include "testlib.h"
 
@@ -320,6 +318,25 @@ static void fill_cgroup(void)
 		sealbuf_region_free(r[n]);
 }
 
+/*
+ * NORESERVE opts out of the reservation, but exporting such a region faults
+ * its pages in before udmabuf pins them: that must be an error, not a kill.
+ */
+static void export_noreserve(void)
+{
+	SEALBUF_OPTS(sealbuf_create_opts, o, .flags = SEALBUF_CREATE_NORESERVE);
+	struct sealbuf_region *r = NULL;
+	int fd = -1, ret;
+
+	if (access("/dev/udmabuf", F_OK) < 0)
+		return;
+	CHILD_CHECK(sealbuf_region_create(64 * MIB, &o, &r) == 0);
+	ret = sealbuf_region_export(r, NULL, &fd);
+	print_result("export a 64 MiB NORESERVE region in the 32 MiB cgroup", ret);
+	CHILD_CHECK(ret == -ENOMEM && sealbuf_last_reason() == SEALBUF_R_NO_MEMORY);
+	sealbuf_region_free(r);
+}
+
 static void memcg_child(void)
 {
 	struct sealbuf_region *r = NULL;
@@ -338,6 +355,7 @@ static void memcg_child(void)
 	print_result("create and fill 16 MiB in the same cgroup", 0);
 	fill_cgroup();
 	sealbuf_region_free(r);
+	export_noreserve();
 }
 
 static void memcg_full(void **state)
@@ -382,23 +400,18 @@ static void memlock_child(void)
 {
 	struct rlimit rl = { 0, 0 };
 	struct sealbuf_region *r = NULL;
-	struct udmabuf_create c = { .flags = UDMABUF_FLAGS_CLOEXEC, .size = 4 * MIB };
-	int dev, buf;
+	int buf = -1, ret;
 
 	CHILD_CHECK(drop_ipc_lock() == 0);
 	CHILD_CHECK(setrlimit(RLIMIT_MEMLOCK, &rl) == 0);
 	CHILD_CHECK(sealbuf_region_create(4 * MIB, NULL, &r) == 0);
-	dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
-	CHILD_CHECK(dev >= 0);
-	c.memfd = (uint32_t)sealbuf_region_fd(r);
-	buf = ioctl(dev, UDMABUF_CREATE, &c);
-	printf("  UDMABUF_CREATE of 4 MiB with RLIMIT_MEMLOCK 0, no CAP_IPC_LOCK: %s; "
-	       "VmPin %zu kB, VmLck %zu kB\n", buf >= 0 ? "created" : strerror(errno),
-	       proc_kb("/proc/self/status", "VmPin:"), proc_kb("/proc/self/status", "VmLck:"));
+	ret = sealbuf_region_export(r, NULL, &buf);
+	print_result("export 4 MiB with RLIMIT_MEMLOCK 0 and no CAP_IPC_LOCK", ret);
+	printf("  VmPin %zu kB, VmLck %zu kB\n", proc_kb("/proc/self/status", "VmPin:"),
+	       proc_kb("/proc/self/status", "VmLck:"));
 	/* Not charged to RLIMIT_MEMLOCK (memfd_pin_folios() does no accounting): it works. */
-	CHILD_CHECK(buf >= 0);
+	CHILD_CHECK(ret == 0);
 	close(buf);
-	close(dev);
 	sealbuf_region_free(r);
 }
 
