@@ -441,6 +441,10 @@ static int populate_fd(const struct span *s)
 	if (fstatfs(s->fd, &sfs) == 0 && sfs.f_type == HUGETLBFS_MAGIC)
 		return 0;
 	p = mmap(NULL, s->len, PROT_READ, MAP_SHARED, s->fd, (off_t)s->off);
+	if (p == MAP_FAILED && errno == ENOMEM)
+		return sb_fail(-ENOMEM, SEALBUF_R_NO_MEMORY,
+			       "cannot map %llu bytes of the memfd to fault them in: address space or map count exhausted",
+			       (unsigned long long)s->len);
 	if (p == MAP_FAILED)
 		return sb_fail_sys(-errno, "mmap of the memfd to fault it in");
 	r = populate(p, s->len);
