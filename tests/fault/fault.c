@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -144,6 +145,15 @@ static mode_t open_mode(va_list ap, int flags)
 	return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE ? va_arg(ap, mode_t) : 0;
 }
 
+static long open_ctx(const char *p)
+{
+	if (!strcmp(p, "/dev/udmabuf"))
+		return FAULT_OPEN_UDMABUF;
+	if (!strncmp(p, "/sys/", 5))
+		return FAULT_OPEN_SYS;
+	return strncmp(p, "/proc/", 6) ? FAULT_OPEN_OTHER : FAULT_OPEN_PROC;
+}
+
 int __wrap_open(const char *p, int f, ...)
 {
 	va_list ap;
@@ -152,7 +162,7 @@ int __wrap_open(const char *p, int f, ...)
 	va_start(ap, f);
 	m = open_mode(ap, f);
 	va_end(ap);
-	return hit("open", FAULT_ANY_CTX) ? -1 : __real_open(p, f, m);
+	return hit("open", open_ctx(p)) ? -1 : __real_open(p, f, m);
 }
 
 int __wrap_open64(const char *p, int f, ...)
@@ -163,7 +173,7 @@ int __wrap_open64(const char *p, int f, ...)
 	va_start(ap, f);
 	m = open_mode(ap, f);
 	va_end(ap);
-	return hit("open", FAULT_ANY_CTX) ? -1 : __real_open64(p, f, m);
+	return hit("open", open_ctx(p)) ? -1 : __real_open64(p, f, m);
 }
 
 int __real_fcntl(int fd, int cmd, ...);

@@ -17,7 +17,15 @@
 
 struct fault_call {
 	const char *fn; /* "memfd_create", "fcntl", ... (without the 64 suffix) */
-	long ctx;       /* fcntl, ioctl: the command; otherwise FAULT_ANY_CTX */
+	long ctx;       /* fcntl, ioctl, syscall: the command; open: FAULT_OPEN_*; else FAULT_ANY_CTX */
+};
+
+/* What an open() opens, as its ctx. */
+enum {
+	FAULT_OPEN_OTHER,
+	FAULT_OPEN_UDMABUF, /* /dev/udmabuf */
+	FAULT_OPEN_SYS,     /* /sys/...: udmabuf's limits, cgroup files */
+	FAULT_OPEN_PROC,    /* /proc/... */
 };
 
 /* Start recording calls; none fails. */

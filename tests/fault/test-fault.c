@@ -6,12 +6,15 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <linux/dma-buf.h>
+#include <linux/udmabuf.h>
 #include <unistd.h>
 
 #include "fault.h"
 #include "testlib.h"
 
 #define ANY (-1)
+#define SAME_ERRNO 1 /* a rule's ret: the injected errno itself, SEALBUF_R_SYSCALL */
 
 /*
  * What the caller must see when a call fails with an errno. Rules are
@@ -25,7 +28,7 @@ struct rule {
 	int err;
 	int ret;
 	enum sealbuf_reason reason;
-	const char *op; /* only in operations whose name starts so; NULL: all */
+	const char *op; /* only in operations whose name starts so ("NAME@N": at call N); NULL: all */
 };
 
 static const struct rule rules[] = {
@@ -39,6 +42,28 @@ static const struct rule rules[] = {
 	{ "recvmsg", ANY, EINTR, 0, 0, NULL },
 	{ "poll", ANY, EINTR, 0, 0, NULL },
 	{ "ioctl", ANY, EINTR, 0, 0, NULL },
+	/* dma-buf export: /dev/udmabuf, its limits in /sys, the fault-in, the ioctls. */
+	{ "open", FAULT_OPEN_UDMABUF, ENOENT, -ENODEV, SEALBUF_R_NO_UDMABUF, NULL },
+	{ "open", FAULT_OPEN_UDMABUF, EACCES, -EACCES, SEALBUF_R_UDMABUF_DENIED, NULL },
+	{ "open", FAULT_OPEN_SYS, 0, 0, 0, NULL }, /* limits unreadable: udmabuf's defaults */
+	{ "fstat", ANY, EBADF, -EBADF, SEALBUF_R_INVALID_ARGUMENT, "export_memfd@0" },
+	{ "fstat", ANY, ENOMEM, -ENOMEM, SEALBUF_R_SYSCALL, "export_memfd@0" },
+	{ "fstat", ANY, 0, 0, 0, "export" },   /* counting holes: the fault-in will tell */
+	{ "fstatfs", ANY, 0, 0, 0, "export" }, /* is it hugetlbfs? taken as not */
+	/* Mapping a bare memfd to fault it in: its access mode was checked before. */
+	{ "mmap", ANY, EACCES, SAME_ERRNO, 0, "export" },
+	{ "madvise", ANY, ENOMEM, -ENOMEM, SEALBUF_R_NO_MEMORY, "export" },
+	{ "madvise", ANY, EFAULT, -ENOMEM, SEALBUF_R_NO_MEMORY, "export" },
+	{ "ioctl", (long)UDMABUF_CREATE, ENOMEM, -ENOMEM, SEALBUF_R_NO_MEMORY, NULL },
+	{ "ioctl", (long)UDMABUF_CREATE_LIST, ENOMEM, -ENOMEM, SEALBUF_R_NO_MEMORY, NULL },
+	{ "ioctl", (long)UDMABUF_CREATE, EBADF, -EBADFD, SEALBUF_R_NOT_MEMFD, NULL },
+	{ "ioctl", (long)UDMABUF_CREATE_LIST, EBADF, -EBADFD, SEALBUF_R_NOT_MEMFD, NULL },
+	/* Naming: a name the caller chose must be given; the default one is best effort. */
+	{ "ioctl", (long)DMA_BUF_SET_NAME_B, ENOTTY, -EOPNOTSUPP, SEALBUF_R_NOT_SUPPORTED,
+	  "export_named" },
+	{ "ioctl", (long)DMA_BUF_SET_NAME_B, EINTR, 0, 0, NULL },
+	{ "ioctl", (long)DMA_BUF_SET_NAME_B, 0, SAME_ERRNO, 0, "export_named" },
+	{ "ioctl", (long)DMA_BUF_SET_NAME_B, 0, 0, 0, "export" },
 	{ "madvise", ANY, 0, 0, 0, NULL },  /* prefault falls back to touching each page */
 	{ "readlink", ANY, 0, 0, 0, NULL }, /* no /proc: the seal check still stands guard */
 	{ "fopen", ANY, 0, 0, 0, NULL },    /* no /proc/meminfo or cgroup files: no up-front check */
@@ -84,8 +109,8 @@ static const struct {
 	{ "fallocate", { ENOSPC, ENOMEM, EFBIG, EIO, EOPNOTSUPP, EINTR } },
 	{ "fcntl", { EINVAL, EBADF, EPERM, EBUSY, EMFILE, EINTR } },
 	{ "mmap", { ENOMEM, EACCES, EAGAIN, ENODEV, EPERM } },
-	{ "ioctl", { EINVAL, ENOTTY, ENOMEM, EINTR } },
 	{ "open", { EMFILE, ENFILE, EACCES, ENOENT, ENOMEM, EINTR } },
+	{ "ioctl", { EINVAL, ENOTTY, ENOMEM, EBADF, EBUSY, EINTR } },
 	{ "fstat", { EBADF, ENOMEM } },
 	{ "fchmod", { EPERM, EROFS, EIO } },
 	{ "fstatfs", { ENOMEM, EIO } },
@@ -113,14 +138,27 @@ static const int *errnos_of(const char *fn)
 	return NULL;
 }
 
-static const struct rule *rule_for(const char *op, const struct fault_call *c, int err)
+/* Whether @rule's op ("PREFIX" or "PREFIX@N") covers call @nth of operation @op. */
+static bool op_matches(const char *rule, const char *op, int nth)
+{
+	const char *at;
+
+	if (!rule)
+		return true;
+	at = strchr(rule, '@');
+	if (!at)
+		return !strncmp(op, rule, strlen(rule));
+	return !strncmp(op, rule, (size_t)(at - rule)) && atoi(at + 1) == nth;
+}
+
+static const struct rule *rule_for(const char *op, const struct fault_call *c, int nth, int err)
 {
 	static struct rule fallback;
 
 	for (size_t i = 0; i < (sizeof(rules) / sizeof(rules[0])); i++) {
 		const struct rule *r = &rules[i];
 		if (!strcmp(r->fn, c->fn) && (r->ctx == ANY || r->ctx == c->ctx) &&
-		    (!r->err || r->err == err) && (!r->op || !strncmp(op, r->op, strlen(r->op))))
+		    (!r->err || r->err == err) && op_matches(r->op, op, nth))
 			return r;
 	}
 	fallback = (struct rule){ c->fn, ANY, err, -err, SEALBUF_R_SYSCALL, NULL };
@@ -129,8 +167,8 @@ static const struct rule *rule_for(const char *op, const struct fault_call *c, i
 
 /* One public operation: set-up and clean-up run with no fault armed. */
 struct ctx {
-	struct sealbuf_region *src, *out;
-	int sv[2], fd;
+	struct sealbuf_region *src, *out, *src2;
+	int sv[2], fd, memfd;
 	size_t size;
 };
 
@@ -213,8 +251,11 @@ static void cleanup(struct ctx *c)
 {
 	sealbuf_region_free(c->out);
 	sealbuf_region_free(c->src);
+	sealbuf_region_free(c->src2);
 	if (c->fd >= 0)
 		close(c->fd);
+	if (c->memfd >= 0)
+		close(c->memfd);
 	if (c->sv[0] >= 0) {
 		close(c->sv[0]);
 		close(c->sv[1]);
@@ -223,7 +264,7 @@ static void cleanup(struct ctx *c)
 
 static int run_once(const struct op *op, int nth, int err, bool trace, int *ncalls)
 {
-	struct ctx c = { .sv = { -1, -1 }, .fd = -1 };
+	struct ctx c = { .sv = { -1, -1 }, .fd = -1, .memfd = -1 };
 	int r;
 
 	op->setup(op, &c);
@@ -239,13 +280,20 @@ static int run_once(const struct op *op, int nth, int err, bool trace, int *ncal
 
 static const char *cmd_name(const struct fault_call *c)
 {
-	if (strcmp(c->fn, "fcntl"))
-		return NULL;
+	static const char *const opens[] = { NULL, "/dev/udmabuf", "/sys", "/proc" };
+
+	if (!strcmp(c->fn, "open"))
+		return c->ctx >= 0 && c->ctx < 4 ? opens[c->ctx] : NULL;
+	if (!strcmp(c->fn, "syscall"))
+		return c->ctx == SYS_futex ? "futex" : NULL;
 	switch (c->ctx) {
 	case F_ADD_SEALS: return "F_ADD_SEALS";
 	case F_GET_SEALS: return "F_GET_SEALS";
 	case F_GETFL: return "F_GETFL";
 	case F_DUPFD_CLOEXEC: return "F_DUPFD_CLOEXEC";
+	case (long)UDMABUF_CREATE: return "UDMABUF_CREATE";
+	case (long)UDMABUF_CREATE_LIST: return "UDMABUF_CREATE_LIST";
+	case (long)DMA_BUF_SET_NAME_B: return "DMA_BUF_SET_NAME_B";
 	}
 	return NULL;
 }
@@ -289,10 +337,14 @@ static void walk(const struct op *op)
 	check_leaks(fds, maps, heap, op->name);
 	for (int i = 0; i < n; i++) {
 		for (const int *e = errnos_of(calls[i].fn); *e; e++) {
-			struct rule want = *rule_for(op->name, &calls[i], *e);
+			struct rule want = *rule_for(op->name, &calls[i], i, *e);
 			char what[128];
 			int got, seen, r;
 
+			if (want.ret == SAME_ERRNO) {
+				want.ret = -*e;
+				want.reason = SEALBUF_R_SYSCALL;
+			}
 			if (!want.ret) { /* recovered: the operation does what it does anyway */
 				want.ret = op->base;
 				want.reason = op->base_reason;
@@ -404,6 +456,58 @@ OP(wait_times_out, .size = 5000, .base = -ETIMEDOUT, .base_reason = SEALBUF_R_TI
 OP(open_reserved_rdonly, .size = 5000, .flags = SEALBUF_OPEN_RDONLY, .setup = setup_reserved_fd,
    .run = run_open_reserved)
 
+/* dma-buf export needs /dev/udmabuf: these walks run in the VM tier (vm-fault-export). */
+static void need_udmabuf(void)
+{
+	if (access("/dev/udmabuf", F_OK) == 0)
+		return;
+	if (getenv("SEALBUF_IN_VM"))
+		fail_msg("the VM guest has no /dev/udmabuf");
+	print_message("skipped: no /dev/udmabuf: runs in the VM tier (vm-fault-export)\n");
+	skip();
+}
+
+static void setup_export(const struct op *op, struct ctx *c)
+{
+	SEALBUF_OPTS(sealbuf_create_opts, o, .flags = op->flags);
+
+	need_udmabuf();
+	assert_int_equal(sealbuf_region_create(op->size, &o, &c->src), 0);
+	assert_int_equal(sealbuf_region_create(op->size, &o, &c->src2), 0);
+	assert_int_equal(sealbuf_region_share(c->src, 0, &c->memfd), 0);
+}
+
+static int run_export(const struct op *op, struct ctx *c)
+{
+	return sealbuf_region_export(c->src, NULL, &c->fd);
+}
+
+static int run_export_named(const struct op *op, struct ctx *c)
+{
+	SEALBUF_OPTS(sealbuf_export_opts, o, .name = "fault-named");
+
+	return sealbuf_region_export(c->src, &o, &c->fd);
+}
+
+static int run_export_memfd(const struct op *op, struct ctx *c)
+{
+	return sealbuf_memfd_export(c->memfd, NULL, &c->fd);
+}
+
+static int run_export_list(const struct op *op, struct ctx *c)
+{
+	struct sealbuf_export_range r[2] = { { .region = c->src }, { .region = c->src2 } };
+
+	return sealbuf_export_list(r, 2, NULL, &c->fd);
+}
+
+OP(export_region, .size = 4 * 4096, .setup = setup_export, .run = run_export)
+OP(export_noreserve, .size = 4 * 4096, .flags = SEALBUF_CREATE_NORESERVE,
+   .setup = setup_export, .run = run_export)
+OP(export_memfd, .size = 4 * 4096, .setup = setup_export, .run = run_export_memfd)
+OP(export_named, .size = 4 * 4096, .setup = setup_export, .run = run_export_named)
+OP(export_list, .size = 4 * 4096, .setup = setup_export, .run = run_export_list)
+
 /* Nothing queued, don't wait: recvmsg finds nothing, poll confirms, -EAGAIN. */
 OP(recv_nothing_queued, .sock = SOCK_SEQPACKET, .timeout_ms = -1, .base = -EAGAIN,
    .base_reason = SEALBUF_R_WOULD_BLOCK, .setup = setup_socket, .run = run_recv)
@@ -429,8 +533,11 @@ static void send_short_writes(void **state)
 	close(sv[1]);
 }
 
-int main(void)
+/* argv[1], if given, picks the walks to run (a cmocka filter such as "export*"). */
+int main(int argc, char **argv)
 {
+	if (argc > 1)
+		cmocka_set_test_filter(argv[1]);
 	const struct CMUnitTest tests[] = {
 		TL_TEST(create),	  TL_TEST(create_empty),
 		TL_TEST(create_prefault), TL_TEST(create_noreserve),
@@ -443,6 +550,9 @@ int main(void)
 		TL_TEST(reserve),	  TL_TEST(mirror),
 		TL_TEST(write_wakes),	  TL_TEST(wait_times_out),
 		TL_TEST(open_reserved_rdonly),
+		TL_TEST(export_region),	  TL_TEST(export_noreserve),
+		TL_TEST(export_memfd),	  TL_TEST(export_list),
+		TL_TEST(export_named),
 		TL_TEST(send_short_writes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
