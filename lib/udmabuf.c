@@ -211,6 +211,12 @@ static int check_range(const char *what, uint64_t off, uint64_t len, uint64_t av
 			       "%s: %llu bytes from offset %llu run past the end (%llu bytes)",
 			       what, (unsigned long long)len, (unsigned long long)off,
 			       (unsigned long long)avail);
+	/* "To the end" of a memfd whose size is not whole pages: udmabuf says EINVAL. */
+	if (!len && (avail - off) % page)
+		return sb_fail(-EINVAL, SEALBUF_R_MISALIGNED,
+			       "%s: the %llu bytes from offset %llu to the end are not a multiple of the "
+			       "%zu-byte page: give a length that is",
+			       what, (unsigned long long)(avail - off), (unsigned long long)off, page);
 	s->off += off;
 	s->len = len ? len : avail - off;
 	return 0;
