@@ -205,10 +205,57 @@ def header_seeds():
     return s
 
 
+def export_seed(call=0, how=0, noreserve=False, reserved=False, param=2, fdkind="sealed",
+                ranges=((0, 0, 0),), name=None):
+    mode = call | (how << 3) | (32 if noreserve else 0) | (64 if reserved else 0)
+    out = bytes([mode, param, K[fdkind]])
+    if call >= 3:
+        out += bytes([len(ranges) - 1])
+    for off, length, flags in ranges:
+        out += struct.pack("<HHB", off, length, flags)
+    if name is None:
+        return out + b"\xff"
+    return out + bytes([len(name)]) + name.encode()
+
+
+def export_seeds():
+    s = {"region-whole": export_seed(),
+         "region-second-page": export_seed(ranges=((PAGE, PAGE, 0),)),
+         "misaligned-offset": export_seed(ranges=((100, 0, 0),)),
+         "misaligned-length": export_seed(ranges=((0, 100, 0),)),
+         "past-the-end": export_seed(ranges=((3 * PAGE, 0, 0),)),
+         "length-past-the-end": export_seed(ranges=((0, 3 * PAGE, 0),)),
+         "empty-region": export_seed(param=0),
+         "received-rw": export_seed(how=1),
+         "received-rdonly": export_seed(how=2),
+         "received-no-handle": export_seed(how=3),
+         "noreserve": export_seed(noreserve=True),
+         "reserved-whole": export_seed(reserved=True),
+         "reserved-payload": export_seed(reserved=True, ranges=((0, 0, 1),)),
+         "plain-payload-flag": export_seed(ranges=((0, 0, 1),)),
+         "unknown-flag": export_seed(ranges=((0, 0, 2),)),
+         "name-31": export_seed(name="n" * 31),
+         "name-32": export_seed(name="n" * 32),
+         "name-empty": export_seed(name=""),
+         "split": export_seed(call=1),
+         "split-misaligned": export_seed(call=1, ranges=((1, 0, 0),)),
+         "list-two": export_seed(call=3, ranges=((0, 0, 0), (0, 0, 0))),
+         "list-four-pieces": export_seed(call=3, ranges=((0, PAGE, 0), (PAGE, PAGE, 0),
+                                                         (0, PAGE, 0), (PAGE, PAGE, 0))),
+         "list-bad-range": export_seed(call=3, ranges=((0, 0, 0), (5 * PAGE, 0, 0))),
+         "list-split": export_seed(call=4, ranges=((0, 0, 0), (0, 0, 0))),
+         "list-received-rdonly": export_seed(call=3, how=2, ranges=((0, 0, 0), (0, 0, 0)))}
+    for kind in KINDS:
+        s["memfd-" + kind] = export_seed(call=2, fdkind=kind)
+    s["memfd-odd-size"] = export_seed(call=2, param=9)
+    return s
+
+
 def main():
     top = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
     for target, seeds in (("recv", recv_seeds()), ("open", open_seeds()),
-                          ("wire", wire_seeds()), ("header", header_seeds())):
+                          ("wire", wire_seeds()), ("header", header_seeds()),
+                          ("export", export_seeds())):
         d = os.path.join(top, target)
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(d)
