@@ -961,6 +961,16 @@ static void writer_stopped_mid_update(void **state)
 	reap(&p);
 }
 
+static void need_udmabuf(void)
+{
+	if (access("/dev/udmabuf", F_OK) < 0 && getenv("SEALBUF_IN_VM"))
+		fail_msg("the VM guest has no /dev/udmabuf");
+	if (access("/dev/udmabuf", F_OK) < 0) {
+		print_message("skipped: no /dev/udmabuf: runs in the VM tier (vm-hostile-dmabuf)\n");
+		skip();
+	}
+}
+
 /* ---- a dma-buf instead of a memfd (needs /dev/udmabuf: the VM tier) ---- */
 
 static int dmabuf_peer(int sock, const void *arg)
@@ -988,15 +998,57 @@ static void dmabuf_instead_of_memfd(void **state)
 	struct sealbuf_region *r = (void *)0x1;
 	struct peer p;
 
-	if (access("/dev/udmabuf", F_OK) < 0 && getenv("SEALBUF_IN_VM"))
-		fail_msg("the VM guest has no /dev/udmabuf");
-	if (access("/dev/udmabuf", F_OK) < 0) {
-		print_message("skipped: no /dev/udmabuf: runs in the VM tier (vm-hostile-dmabuf)\n");
-		skip();
-	}
+	need_udmabuf();
 	p = spawn(SOCK_SEQPACKET, dmabuf_peer, NULL);
 	expect_fail("a dma-buf (udmabuf of a sealed memfd)", recv_region(p.sock, 0, TIMEOUT_MS, &r),
 		    -EBADFD, SEALBUF_R_NOT_MEMFD);
+	honest_go(p.sock);
+	reap(&p);
+}
+
+/*
+ * The honest side exports what a peer sent: with the handle kept it works,
+ * and the dma-buf outlives the peer's attempts to resize the memfd and the
+ * peer itself; read-only or without the handle it is refused, and named.
+ */
+static void dmabuf_of_received_region(void **state)
+{
+	struct sealbuf_region *r;
+	struct peer p;
+	uint8_t *m;
+	int fd;
+
+	need_udmabuf();
+	p = spawn(SOCK_SEQPACKET, resize_peer, NULL);
+	assert_int_equal(recv_region(p.sock, SEALBUF_OPEN_KEEP_HANDLE, TIMEOUT_MS, &r), 0);
+	assert_int_equal(sealbuf_region_export(r, NULL, &fd), 0);
+	row("dma-buf export of a received region (KEEP_HANDLE)", 0);
+	honest_go(p.sock); /* the peer tries to shrink, grow and seal; all refused */
+	assert_int_equal(read(p.sock, (char[1]){ 0 }, 1), 1);
+	honest_go(p.sock);
+	reap(&p);
+	sealbuf_region_free(r);
+	/* Peer and region gone: the dma-buf still holds every page. */
+	m = mmap(NULL, 4 * page(), PROT_READ, MAP_SHARED, fd, 0);
+	assert_true(m != MAP_FAILED);
+	assert_true(tl_check(m, 4 * page(), 7));
+	munmap(m, 4 * page());
+	close(fd);
+
+	p = spawn(SOCK_SEQPACKET, honest_sender, NULL);
+	assert_int_equal(recv_region(p.sock, SEALBUF_OPEN_RDONLY | SEALBUF_OPEN_KEEP_HANDLE,
+				     TIMEOUT_MS, &r), 0);
+	expect_fail("dma-buf export of a region received read-only", sealbuf_region_export(r, NULL, &fd),
+		    -EROFS, SEALBUF_R_READ_ONLY);
+	sealbuf_region_free(r);
+	honest_go(p.sock);
+	reap(&p);
+
+	p = spawn(SOCK_SEQPACKET, honest_sender, NULL);
+	assert_int_equal(recv_region(p.sock, 0, TIMEOUT_MS, &r), 0);
+	expect_fail("dma-buf export of a region received without KEEP_HANDLE",
+		    sealbuf_region_export(r, NULL, &fd), -EBADF, SEALBUF_R_NO_HANDLE);
+	sealbuf_region_free(r);
 	honest_go(p.sock);
 	reap(&p);
 }
@@ -1015,7 +1067,7 @@ int main(int argc, char **argv)
 		TL_TEST(receiver_socket_options), TL_TEST(header_tampered),
 		TL_TEST(header_scribbled_during_reads),
 		TL_TEST(writer_dies_mid_update),  TL_TEST(writer_stopped_mid_update),
-		TL_TEST(dmabuf_instead_of_memfd),
+		TL_TEST(dmabuf_instead_of_memfd), TL_TEST(dmabuf_of_received_region),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
