@@ -16,7 +16,7 @@
 volatile int tool_interrupted;
 
 /* One write per message: lines from concurrent processes do not interleave. */
-static void vmessage(const char *fmt, va_list ap)
+static void SB_PRINTF(1, 0) vmessage(const char *fmt, va_list ap)
 {
 	char buf[2048];
 	int n = snprintf(buf, sizeof(buf), "sealbuf%s%s: ", tool_cmd_name ? " " : "",
