@@ -415,8 +415,11 @@ int cmd_ls(int argc, char **argv)
 	if (ret)
 		return ret;
 	count_holders(&l);
-	qsort(l.e, l.n, sizeof(*l.e), cmp_entry);
-	qsort(l.d, l.nd, sizeof(*l.d), cmp_denied);
+	/* qsort's base must not be NULL, even for no elements (UBSan). */
+	if (l.n)
+		qsort(l.e, l.n, sizeof(*l.e), cmp_entry);
+	if (l.nd)
+		qsort(l.d, l.nd, sizeof(*l.d), cmp_denied);
 	if (json)
 		print_json(&l);
 	else
