@@ -50,18 +50,10 @@ static struct {
 static bool read_size(const char *dir, size_t len, const char *name, size_t *ret)
 {
 	char path[sizeof(cg.path) + 64], buf[32];
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "%.*s/%s", (int)len, dir, name);
-	fd = sb_open(path, O_RDONLY);
-	if (fd < 0)
+	if (sb_read_text(path, buf, sizeof(buf)) <= 0)
 		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	sb_close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
 	*ret = strncmp(buf, "max", 3) ? strtoull(buf, NULL, 10) : NO_LIMIT;
 	return true;
 }

@@ -163,6 +163,21 @@ uint64_t sb_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+ssize_t sb_read_text(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd = sb_open(path, O_RDONLY);
+
+	if (fd < 0)
+		return fd;
+	n = RETRY_EINTR(read(fd, buf, len - 1));
+	sb_close(fd);
+	if (n < 0)
+		return n;
+	buf[n] = '\0';
+	return n;
+}
+
 size_t sb_page_size(void)
 {
 	static size_t page;

@@ -45,16 +45,9 @@ struct span {
 static bool read_u32(const char *path, uint32_t *ret)
 {
 	char buf[32];
-	ssize_t n;
-	int fd = sb_open(path, O_RDONLY);
 
-	if (fd < 0)
+	if (sb_read_text(path, buf, sizeof(buf)) <= 0)
 		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	sb_close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
 	*ret = (uint32_t)strtoul(buf, NULL, 10);
 	return true;
 }

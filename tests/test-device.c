@@ -16,19 +16,9 @@
 #include <xf86drm.h>
 #endif
 
-static size_t page(void)
-{
-	return (size_t)sysconf(_SC_PAGESIZE);
-}
-
 static struct sealbuf_region *new_region(const char *name, size_t size)
 {
-	SEALBUF_OPTS(sealbuf_create_opts, o, .name = name, .flags = SEALBUF_CREATE_PREFAULT);
-	struct sealbuf_region *r = NULL;
-
-	if (sealbuf_region_create(size, &o, &r) < 0)
-		fail_msg("create %zu: %s", size, sealbuf_last_error());
-	return r;
+	return tl_region(name, size, SEALBUF_CREATE_PREFAULT);
 }
 
 static int export(const struct sealbuf_region *r)
@@ -80,7 +70,7 @@ static bool have_vgem(void)
 /* vgem imports the region's dma-buf (PRIME), once per fd, and hands the same one back. */
 static void vgem_import(void **state)
 {
-	struct sealbuf_region *r = new_region("to-vgem", 16 * page());
+	struct sealbuf_region *r = new_region("to-vgem", 16 * tl_page());
 	int drm, fd = export(r);
 	uint32_t h, h2;
 
@@ -107,7 +97,7 @@ static void vgem_import(void **state)
 /* The dma-buf outlives its region; vgem's primary node takes it too. */
 static void vgem_after_free(void **state)
 {
-	struct sealbuf_region *r = new_region("freed", 4 * page());
+	struct sealbuf_region *r = new_region("freed", 4 * tl_page());
 	int drm, fd = export(r);
 	uint32_t h;
 
@@ -121,7 +111,7 @@ static void vgem_after_free(void **state)
 
 static void vgem_errors(void **state)
 {
-	struct sealbuf_region *r = new_region("errors", page());
+	struct sealbuf_region *r = new_region("errors", tl_page());
 	int drm, fd = -7;
 	uint32_t h;
 
@@ -244,9 +234,9 @@ static void vivid_payload(void **state)
 		skip();
 	}
 	assert_int_equal(sealbuf_region_reserve(v.sizeimage, &co, &r), 0);
-	memcpy(hdr, (uint8_t *)sealbuf_region_data(r) - page(), sizeof(hdr));
+	memcpy(hdr, (uint8_t *)sealbuf_region_data(r) - tl_page(), sizeof(hdr));
 	assert_int_equal(sealbuf_region_export(r, &o, &fd), 0);
-	if (vcap_capture(&v, fd, (v.sizeimage + page() - 1) / page() * page(), 20000, &used,
+	if (vcap_capture(&v, fd, (v.sizeimage + tl_page() - 1) / tl_page() * tl_page(), 20000, &used,
 			 why, sizeof(why)) < 0)
 		fail_msg("capture: %s", why);
 	payload = sealbuf_region_data(r);
@@ -254,7 +244,7 @@ static void vivid_payload(void **state)
 		zero += payload[i] == 0;
 	assert_int_equal(used, v.sizeimage);
 	assert_int_equal(zero, 0);
-	assert_memory_equal(hdr, payload - page(), sizeof(hdr));
+	assert_memory_equal(hdr, payload - tl_page(), sizeof(hdr));
 	close(fd);
 	sealbuf_region_free(r);
 	vcap_close(&v);

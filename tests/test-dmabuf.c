@@ -21,19 +21,9 @@
 #define MIB (1u << 20)
 #define HUGE (2u << 20)
 
-static size_t page(void)
-{
-	return (size_t)sysconf(_SC_PAGESIZE);
-}
-
 static struct sealbuf_region *new_region(const char *name, size_t size, uint32_t flags)
 {
-	SEALBUF_OPTS(sealbuf_create_opts, o, .name = name, .flags = flags);
-	struct sealbuf_region *r = NULL;
-
-	if (sealbuf_region_create(size, &o, &r) < 0)
-		fail_msg("create %zu: %s", size, sealbuf_last_error());
-	return r;
+	return tl_region(name, size, flags);
 }
 
 static int export(const struct sealbuf_region *r, const struct sealbuf_export_opts *o)
@@ -91,38 +81,38 @@ static unsigned long read_file(const char *path)
 /* The region and its dma-buf are the same memory, in both directions. */
 static void roundtrip(void **state)
 {
-	struct sealbuf_region *r = new_region("roundtrip", 8 * page(), 0);
+	struct sealbuf_region *r = new_region("roundtrip", 8 * tl_page(), 0);
 	struct sealbuf_dmabuf_info i = { .sz = sizeof(i) };
 	char link[64], target[64] = "";
 	int fd;
 	uint8_t *m;
 
-	tl_fill(sealbuf_region_data(r), 8 * page(), 1);
+	tl_fill(sealbuf_region_data(r), 8 * tl_page(), 1);
 	fd = export(r, NULL);
 	assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
 	assert_int_equal(sealbuf_dmabuf_query(fd, &i), 0);
-	assert_int_equal(i.size, 8 * page());
+	assert_int_equal(i.size, 8 * tl_page());
 	assert_string_equal(i.exporter, "udmabuf");
 	assert_string_equal(i.name, "roundtrip");
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	assert_true(readlink(link, target, sizeof(target) - 1) > 0);
 	assert_string_equal(target, "/dmabuf:roundtrip");
 
-	m = map(fd, 8 * page());
+	m = map(fd, 8 * tl_page());
 	assert_int_equal(sealbuf_dmabuf_sync_begin(fd, SEALBUF_SYNC_READ), 0);
-	assert_true(tl_check(m, 8 * page(), 1));
+	assert_true(tl_check(m, 8 * tl_page(), 1));
 	assert_int_equal(sealbuf_dmabuf_sync_end(fd, SEALBUF_SYNC_READ), 0);
 
 	assert_int_equal(sealbuf_dmabuf_sync_begin(fd, SEALBUF_SYNC_WRITE), 0);
-	tl_fill(m, 8 * page(), 2);
+	tl_fill(m, 8 * tl_page(), 2);
 	assert_int_equal(sealbuf_dmabuf_sync_end(fd, SEALBUF_SYNC_WRITE), 0);
-	assert_true(tl_check(sealbuf_region_data(r), 8 * page(), 2));
+	assert_true(tl_check(sealbuf_region_data(r), 8 * tl_page(), 2));
 
-	tl_fill(sealbuf_region_data(r), 8 * page(), 3);
+	tl_fill(sealbuf_region_data(r), 8 * tl_page(), 3);
 	assert_int_equal(sealbuf_dmabuf_sync_begin(fd, SEALBUF_SYNC_RW), 0);
-	assert_true(tl_check(m, 8 * page(), 3));
+	assert_true(tl_check(m, 8 * tl_page(), 3));
 	assert_int_equal(sealbuf_dmabuf_sync_end(fd, SEALBUF_SYNC_RW), 0);
-	munmap(m, 8 * page());
+	munmap(m, 8 * tl_page());
 	close(fd);
 	sealbuf_region_free(r);
 }
@@ -130,25 +120,25 @@ static void roundtrip(void **state)
 /* A page-aligned range: the dma-buf starts at the range's first byte. */
 static void range(void **state)
 {
-	struct sealbuf_region *r = new_region("range", 8 * page(), 0);
-	SEALBUF_OPTS(sealbuf_export_opts, o, .offset = 2 * page(), .length = 3 * page(),
+	struct sealbuf_region *r = new_region("range", 8 * tl_page(), 0);
+	SEALBUF_OPTS(sealbuf_export_opts, o, .offset = 2 * tl_page(), .length = 3 * tl_page(),
 		     .name = "three-pages");
 	uint8_t *d = sealbuf_region_data(r), *m;
 	int fd;
 
-	tl_fill(d, 8 * page(), 4);
+	tl_fill(d, 8 * tl_page(), 4);
 	fd = export(r, &o);
-	assert_int_equal(dmabuf_size(fd), 3 * page());
-	m = map(fd, 3 * page());
-	assert_memory_equal(m, d + 2 * page(), 3 * page());
+	assert_int_equal(dmabuf_size(fd), 3 * tl_page());
+	m = map(fd, 3 * tl_page());
+	assert_memory_equal(m, d + 2 * tl_page(), 3 * tl_page());
 	m[0] ^= 0xff;
-	assert_int_equal(d[2 * page()], m[0]);
-	munmap(m, 3 * page());
+	assert_int_equal(d[2 * tl_page()], m[0]);
+	munmap(m, 3 * tl_page());
 	close(fd);
 	/* Length 0 runs to the end. */
 	o.length = 0;
 	fd = export(r, &o);
-	assert_int_equal(dmabuf_size(fd), 6 * page());
+	assert_int_equal(dmabuf_size(fd), 6 * tl_page());
 	close(fd);
 	sealbuf_region_free(r);
 }
@@ -156,14 +146,14 @@ static void range(void **state)
 /* The kernel selftest's first four cases, each answered with sealbuf's own reason. */
 static void selftest_create(void **state)
 {
-	struct sealbuf_region *r = new_region("selftest", 4 * page(), 0);
-	SEALBUF_OPTS(sealbuf_export_opts, o, .offset = page() / 2, .length = page());
+	struct sealbuf_region *r = new_region("selftest", 4 * tl_page(), 0);
+	SEALBUF_OPTS(sealbuf_export_opts, o, .offset = tl_page() / 2, .length = tl_page());
 	int memfd, fd = -7;
 	uint8_t *a, *b;
 
 	tl_assert_fail(sealbuf_region_export(r, &o, &fd), -EINVAL, SEALBUF_R_MISALIGNED);
 	o.offset = 0;
-	o.length = page() / 2;
+	o.length = tl_page() / 2;
 	tl_assert_fail(sealbuf_region_export(r, &o, &fd), -EINVAL, SEALBUF_R_MISALIGNED);
 	tl_assert_fail(sealbuf_memfd_export(0, NULL, &fd), -EBADFD, SEALBUF_R_NOT_MEMFD);
 	assert_int_equal(fd, -7);
@@ -172,14 +162,14 @@ static void selftest_create(void **state)
 	memfd = memfd_create("udmabuf-test", MFD_ALLOW_SEALING | MFD_CLOEXEC);
 	assert_true(memfd >= 0);
 	assert_int_equal(fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK), 0);
-	assert_int_equal(ftruncate(memfd, 4 * page()), 0);
-	a = map(memfd, 4 * page());
-	memset(a, 'a', 4 * page());
+	assert_int_equal(ftruncate(memfd, 4 * tl_page()), 0);
+	a = map(memfd, 4 * tl_page());
+	memset(a, 'a', 4 * tl_page());
 	assert_int_equal(sealbuf_memfd_export(memfd, NULL, &fd), 0);
-	b = map(fd, 4 * page());
-	assert_memory_equal(a, b, 4 * page());
-	munmap(a, 4 * page());
-	munmap(b, 4 * page());
+	b = map(fd, 4 * tl_page());
+	assert_memory_equal(a, b, 4 * tl_page());
+	munmap(a, 4 * tl_page());
+	munmap(b, 4 * tl_page());
 	close(fd);
 	close(memfd);
 	sealbuf_region_free(r);
@@ -189,7 +179,7 @@ static void selftest_create(void **state)
 static void check_chunks(const uint8_t *region, const uint8_t *buf, size_t chunk, size_t stride)
 {
 	for (size_t i = 0; i < 4; i++)
-		for (size_t j = 0; j < chunk; j += page())
+		for (size_t j = 0; j < chunk; j += tl_page())
 			assert_int_equal(region[i * stride + j], buf[i * chunk + j]);
 }
 
@@ -203,12 +193,12 @@ static void list_chunks(struct sealbuf_region *r, size_t chunk, bool pin_first)
 	for (size_t i = 0; i < 4; i++)
 		ranges[i] = (struct sealbuf_export_range){ r, i * stride, chunk, 0, 0 };
 	if (!pin_first)
-		for (size_t off = 0; off < 4 * stride; off += page())
+		for (size_t off = 0; off < 4 * stride; off += tl_page())
 			d[off] = 'a';
 	assert_int_equal(sealbuf_export_list(ranges, 4, NULL, &fd), 0);
 	assert_int_equal(dmabuf_size(fd), 4 * chunk);
 	m = map(fd, 4 * chunk);
-	for (size_t off = 0; off < 4 * stride; off += page())
+	for (size_t off = 0; off < 4 * stride; off += tl_page())
 		d[off] = 'b';
 	check_chunks(d, m, chunk, stride);
 	assert_int_equal(m[0], 'b');
@@ -218,38 +208,38 @@ static void list_chunks(struct sealbuf_region *r, size_t chunk, bool pin_first)
 
 static void selftest_list(void **state)
 {
-	struct sealbuf_region *r = new_region("list", 1024 * page(), 0);
+	struct sealbuf_region *r = new_region("list", 1024 * tl_page(), 0);
 
-	list_chunks(r, 4 * page(), false);
+	list_chunks(r, 4 * tl_page(), false);
 	sealbuf_region_free(r);
 }
 
 /* Ranges of two regions in one dma-buf, one after the other; neighbours merge. */
 static void list_two_regions(void **state)
 {
-	struct sealbuf_region *a = new_region("a", 2 * page(), 0), *b = new_region("b", 3 * page(), 0);
+	struct sealbuf_region *a = new_region("a", 2 * tl_page(), 0), *b = new_region("b", 3 * tl_page(), 0);
 	struct sealbuf_export_range ranges[] = {
-		{ .region = b, .length = page() },
-		{ .region = b, .offset = page(), .length = page() },
+		{ .region = b, .length = tl_page() },
+		{ .region = b, .offset = tl_page(), .length = tl_page() },
 		{ .region = a },
-		{ .region = b, .offset = 2 * page() },
+		{ .region = b, .offset = 2 * tl_page() },
 	};
 	SEALBUF_OPTS(sealbuf_export_opts, o, .name = "pair");
 	struct sealbuf_dmabuf_info i = { .sz = sizeof(i) };
 	uint8_t *m;
 	int fd;
 
-	tl_fill(sealbuf_region_data(a), 2 * page(), 5);
-	tl_fill(sealbuf_region_data(b), 3 * page(), 6);
+	tl_fill(sealbuf_region_data(a), 2 * tl_page(), 5);
+	tl_fill(sealbuf_region_data(b), 3 * tl_page(), 6);
 	assert_int_equal(sealbuf_export_list(ranges, 4, &o, &fd), 0);
 	assert_int_equal(sealbuf_dmabuf_query(fd, &i), 0);
-	assert_int_equal(i.size, 5 * page());
+	assert_int_equal(i.size, 5 * tl_page());
 	assert_string_equal(i.name, "pair");
-	m = map(fd, 5 * page());
-	assert_memory_equal(m, sealbuf_region_data(b), 2 * page());
-	assert_memory_equal(m + 2 * page(), sealbuf_region_data(a), 2 * page());
-	assert_memory_equal(m + 4 * page(), (uint8_t *)sealbuf_region_data(b) + 2 * page(), page());
-	munmap(m, 5 * page());
+	m = map(fd, 5 * tl_page());
+	assert_memory_equal(m, sealbuf_region_data(b), 2 * tl_page());
+	assert_memory_equal(m + 2 * tl_page(), sealbuf_region_data(a), 2 * tl_page());
+	assert_memory_equal(m + 4 * tl_page(), (uint8_t *)sealbuf_region_data(b) + 2 * tl_page(), tl_page());
+	munmap(m, 5 * tl_page());
 	close(fd);
 	sealbuf_region_free(a);
 	sealbuf_region_free(b);
@@ -281,7 +271,7 @@ static void selftest_hugetlb(void **state)
 	sealbuf_region_free(r);
 	r = new_region("huge", 8 * HUGE, SEALBUF_CREATE_HUGETLB);
 	list_chunks(r, HUGE, false);
-	list_chunks(r, HUGE / 2 + page(), true); /* ranges need not be whole huge pages */
+	list_chunks(r, HUGE / 2 + tl_page(), true); /* ranges need not be whole huge pages */
 	sealbuf_region_free(r);
 	if (getenv("SEALBUF_IN_VM"))
 		write_file(NR_HUGE, 0);
@@ -321,8 +311,8 @@ static void size_limit(void **state)
 
 	assert_int_equal(sealbuf_udmabuf_query(&l), 0);
 	assert_true(l.state & SEALBUF_UDMABUF_LIMITS);
-	r = new_region("limit", l.size_limit + page(), 0);
-	tl_fill((uint8_t *)sealbuf_region_data(r) + l.size_limit, page(), 9);
+	r = new_region("limit", l.size_limit + tl_page(), 0);
+	tl_fill((uint8_t *)sealbuf_region_data(r) + l.size_limit, tl_page(), 9);
 	o.length = l.size_limit;
 	fd = export(r, &o);
 	assert_int_equal(dmabuf_size(fd), l.size_limit);
@@ -335,11 +325,11 @@ static void size_limit(void **state)
 	assert_int_equal(sealbuf_region_export_split(r, &o, fds, 2), 2);
 	assert_int_equal(dmabuf_size(fds[0]), l.size_limit);
 	assert_int_equal(sealbuf_dmabuf_query(fds[1], &i), 0);
-	assert_int_equal(i.size, page());
+	assert_int_equal(i.size, tl_page());
 	assert_string_equal(i.name, "limit#1");
-	m = map(fds[1], page());
-	assert_true(tl_check(m, page(), 9));
-	munmap(m, page());
+	m = map(fds[1], tl_page());
+	assert_true(tl_check(m, tl_page(), 9));
+	munmap(m, tl_page());
 	close(fds[0]);
 	close(fds[1]);
 	sealbuf_region_free(r);
@@ -351,7 +341,7 @@ static void live_limits(void **state)
 	unsigned long size_mb = read_file(PARAM("size_limit_mb")), list = read_file(PARAM("list_limit"));
 	struct sealbuf_region *r = new_region("live", 2 * MIB, 0);
 	struct sealbuf_export_range ranges[3] = {
-		{ r, 0, page(), 0, 0 }, { r, 2 * page(), page(), 0, 0 }, { r, 4 * page(), page(), 0, 0 },
+		{ r, 0, tl_page(), 0, 0 }, { r, 2 * tl_page(), tl_page(), 0, 0 }, { r, 4 * tl_page(), tl_page(), 0, 0 },
 	};
 	int fds[2], fd = -7;
 
@@ -372,8 +362,8 @@ static void live_limits(void **state)
 	tl_assert_fail(sealbuf_export_list(ranges, 3, NULL, &fd), -E2BIG, SEALBUF_R_UDMABUF_LIST_LIMIT);
 	assert_non_null(strstr(sealbuf_last_error(), "list_limit=2"));
 	assert_int_equal(sealbuf_export_list_split(ranges, 3, NULL, fds, 2), 2);
-	assert_int_equal(dmabuf_size(fds[0]), 2 * page());
-	assert_int_equal(dmabuf_size(fds[1]), page());
+	assert_int_equal(dmabuf_size(fds[0]), 2 * tl_page());
+	assert_int_equal(dmabuf_size(fds[1]), tl_page());
 	close(fds[0]);
 	close(fds[1]);
 	assert_true(write_file(PARAM("list_limit"), list));
@@ -391,26 +381,26 @@ static void payload_only(void **state)
 	uint8_t *hdr, *m;
 	int fd;
 
-	assert_int_equal(sealbuf_region_reserve(3 * page() - 5, &co, &r), 0);
+	assert_int_equal(sealbuf_region_reserve(3 * tl_page() - 5, &co, &r), 0);
 	hdr_len = (size_t)(r->data - r->map);
-	assert_int_equal(hdr_len, page());
+	assert_int_equal(hdr_len, tl_page());
 	hdr = malloc(hdr_len);
 	memcpy(hdr, r->map, hdr_len);
 	fd = export(r, &o);
-	assert_int_equal(dmabuf_size(fd), 3 * page()); /* the capacity, page-rounded */
-	m = map(fd, 3 * page());
-	tl_fill(m, 3 * page(), 10);
-	assert_true(tl_check(r->data, 3 * page(), 10));
+	assert_int_equal(dmabuf_size(fd), 3 * tl_page()); /* the capacity, page-rounded */
+	m = map(fd, 3 * tl_page());
+	tl_fill(m, 3 * tl_page(), 10);
+	assert_true(tl_check(r->data, 3 * tl_page(), 10));
 	assert_memory_equal(hdr, r->map, hdr_len); /* the device cannot reach the header */
-	munmap(m, 3 * page());
+	munmap(m, 3 * tl_page());
 	close(fd);
 	/* A range of the payload: offsets count from its first byte. */
-	o.offset = page();
-	o.length = page();
+	o.offset = tl_page();
+	o.length = tl_page();
 	fd = export(r, &o);
-	m = map(fd, page());
-	assert_memory_equal(m, r->data + page(), page());
-	munmap(m, page());
+	m = map(fd, tl_page());
+	assert_memory_equal(m, r->data + tl_page(), tl_page());
+	munmap(m, tl_page());
 	close(fd);
 	/* Without the flag the whole region goes, header page first. */
 	fd = export(r, NULL);
@@ -420,7 +410,7 @@ static void payload_only(void **state)
 	munmap(m, r->map_size);
 	close(fd);
 	/* A payload range past the capacity is the payload's range error. */
-	o.offset = 3 * page();
+	o.offset = 3 * tl_page();
 	o.length = 0;
 	fd = -7;
 	tl_assert_fail(sealbuf_region_export(r, &o, &fd), -ERANGE, SEALBUF_R_RANGE);
@@ -436,14 +426,14 @@ static void child_sender(int sock)
 	char ok = 0;
 	int n;
 
-	if (sealbuf_region_create(4 * page(), &o, &r) < 0)
+	if (sealbuf_region_create(4 * tl_page(), &o, &r) < 0)
 		_exit(2);
-	tl_fill(sealbuf_region_data(r), 4 * page(), 7);
+	tl_fill(sealbuf_region_data(r), 4 * tl_page(), 7);
 	/* Twice: once opened without the handle, once with. */
 	if (sealbuf_region_send(sock, r, 0) < 0 || sealbuf_region_send(sock, r, 0) < 0)
 		_exit(3);
 	n = (int)read(sock, &ok, 1);
-	_exit(n == 1 && ok == 'w' && tl_check(sealbuf_region_data(r), 4 * page(), 8) ? 0 : 4);
+	_exit(n == 1 && ok == 'w' && tl_check(sealbuf_region_data(r), 4 * tl_page(), 8) ? 0 : 4);
 }
 
 static void received_region(void **state)
@@ -470,14 +460,14 @@ static void received_region(void **state)
 	fd = export(b, NULL);
 	assert_int_equal(sealbuf_dmabuf_query(fd, &i), 0);
 	assert_string_equal(i.name, "from-child"); /* the sender's name travels with the memfd */
-	m = map(fd, 4 * page());
-	assert_true(tl_check(m, 4 * page(), 7));
-	tl_fill(m, 4 * page(), 8); /* the sender sees the device side's writes */
+	m = map(fd, 4 * tl_page());
+	assert_true(tl_check(m, 4 * tl_page(), 7));
+	tl_fill(m, 4 * tl_page(), 8); /* the sender sees the device side's writes */
 	assert_int_equal(write(sv[0], "w", 1), 1);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
-	munmap(m, 4 * page());
+	munmap(m, 4 * tl_page());
 	close(fd);
 	close(sv[0]);
 	sealbuf_region_free(a);
@@ -545,7 +535,7 @@ static unsigned long free_kb(void)
 		if (sscanf(line, " count: %lu", &v) == 1)
 			pcp += v;
 	fclose(f);
-	return meminfo_kb("MemFree:") + pcp * (page() >> 10);
+	return meminfo_kb("MemFree:") + pcp * (tl_page() >> 10);
 }
 
 /*
@@ -581,25 +571,25 @@ static void free_returns_memory(void **state)
 static int raw_lost_pages(size_t n)
 {
 	int m = memfd_create("raw-fresh", MFD_ALLOW_SEALING | MFD_CLOEXEC), dev, buf, lost = 0;
-	struct udmabuf_create c = { .flags = UDMABUF_FLAGS_CLOEXEC, .size = n * page() };
+	struct udmabuf_create c = { .flags = UDMABUF_FLAGS_CLOEXEC, .size = n * tl_page() };
 	uint8_t *a, *b;
 
 	assert_true(m >= 0);
-	assert_int_equal(ftruncate(m, (off_t)(n * page())), 0);
-	assert_int_equal(fallocate(m, 0, 0, (off_t)(n * page())), 0);
+	assert_int_equal(ftruncate(m, (off_t)(n * tl_page())), 0);
+	assert_int_equal(fallocate(m, 0, 0, (off_t)(n * tl_page())), 0);
 	assert_int_equal(fcntl(m, F_ADD_SEALS, F_SEAL_SHRINK), 0);
 	dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
 	assert_true(dev >= 0);
 	c.memfd = (uint32_t)m;
 	buf = ioctl(dev, UDMABUF_CREATE, &c);
 	assert_true(buf >= 0);
-	b = map(buf, n * page());
-	memset(b, 0x5a, n * page());
-	a = map(m, n * page());
+	b = map(buf, n * tl_page());
+	memset(b, 0x5a, n * tl_page());
+	a = map(m, n * tl_page());
 	for (size_t i = 0; i < n; i++)
-		lost += a[i * page()] != 0x5a;
-	munmap(a, n * page());
-	munmap(b, n * page());
+		lost += a[i * tl_page()] != 0x5a;
+	munmap(a, n * tl_page());
+	munmap(b, n * tl_page());
 	close(buf);
 	close(dev);
 	close(m);
@@ -613,29 +603,29 @@ static int raw_lost_pages(size_t n)
  */
 static void fresh_pages(void **state)
 {
-	struct sealbuf_region *r = new_region("fresh", 16 * page(), 0);
+	struct sealbuf_region *r = new_region("fresh", 16 * tl_page(), 0);
 	int memfd, fd = export(r, NULL);
-	uint8_t *m = map(fd, 16 * page()), *a;
+	uint8_t *m = map(fd, 16 * tl_page()), *a;
 
 	print_message("raw udmabuf of fresh fallocated pages: %d of 16 lost what the device wrote\n",
 		      raw_lost_pages(16));
-	tl_fill(m, 16 * page(), 11); /* the "device" writes first */
-	assert_true(tl_check(sealbuf_region_data(r), 16 * page(), 11));
-	munmap(m, 16 * page());
+	tl_fill(m, 16 * tl_page(), 11); /* the "device" writes first */
+	assert_true(tl_check(sealbuf_region_data(r), 16 * tl_page(), 11));
+	munmap(m, 16 * tl_page());
 	close(fd);
 	sealbuf_region_free(r);
 
 	memfd = memfd_create("fresh-raw", MFD_ALLOW_SEALING | MFD_CLOEXEC);
-	assert_int_equal(ftruncate(memfd, 16 * page()), 0);
-	assert_int_equal(fallocate(memfd, 0, 0, 16 * page()), 0);
+	assert_int_equal(ftruncate(memfd, 16 * tl_page()), 0);
+	assert_int_equal(fallocate(memfd, 0, 0, 16 * tl_page()), 0);
 	assert_int_equal(fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK), 0);
 	assert_int_equal(sealbuf_memfd_export(memfd, NULL, &fd), 0);
-	m = map(fd, 16 * page());
-	tl_fill(m, 16 * page(), 12);
-	a = map(memfd, 16 * page());
-	assert_true(tl_check(a, 16 * page(), 12));
-	munmap(a, 16 * page());
-	munmap(m, 16 * page());
+	m = map(fd, 16 * tl_page());
+	tl_fill(m, 16 * tl_page(), 12);
+	a = map(memfd, 16 * tl_page());
+	assert_true(tl_check(a, 16 * tl_page(), 12));
+	munmap(a, 16 * tl_page());
+	munmap(m, 16 * tl_page());
 	close(fd);
 	close(memfd);
 }
@@ -643,7 +633,7 @@ static void fresh_pages(void **state)
 /* END without START: refused on some kernels, with the fix in the text. */
 static void sync_bracketing(void **state)
 {
-	struct sealbuf_region *r = new_region("sync", page(), 0);
+	struct sealbuf_region *r = new_region("sync", tl_page(), 0);
 	int fd = export(r, NULL), ret;
 
 	ret = sealbuf_dmabuf_sync_end(fd, SEALBUF_SYNC_READ);
@@ -662,7 +652,7 @@ static void sync_bracketing(void **state)
 /* Names: the region's, cut to 31 bytes; the caller's; renaming later. */
 static void naming(void **state)
 {
-	struct sealbuf_region *r = new_region("a-region-name-longer-than-thirty-one-bytes", page(), 0);
+	struct sealbuf_region *r = new_region("a-region-name-longer-than-thirty-one-bytes", tl_page(), 0);
 	struct sealbuf_dmabuf_info i = { .sz = sizeof(i) };
 	int fd = export(r, NULL);
 
@@ -678,7 +668,7 @@ static void naming(void **state)
 /* In a child: what an unprivileged user, or a /dev without the node, is told. */
 static int child_export(bool drop, bool hide_dev)
 {
-	struct sealbuf_region *r = new_region("access", page(), 0);
+	struct sealbuf_region *r = new_region("access", tl_page(), 0);
 	int fd, ret;
 
 	if (hide_dev && (unshare(CLONE_NEWNS) < 0 ||

@@ -9,29 +9,9 @@
 
 #include "testlib.h"
 
-static size_t page(void)
-{
-	return (size_t)sysconf(_SC_PAGESIZE);
-}
-
 static struct sealbuf_region *new_region(size_t size, uint32_t flags)
 {
-	SEALBUF_OPTS(sealbuf_create_opts, o, .name = "export-test", .flags = flags);
-	struct sealbuf_region *r = NULL;
-
-	assert_int_equal(sealbuf_region_create(size, &o, &r), 0);
-	return r;
-}
-
-static int raw_memfd(unsigned flags, int seals, size_t size)
-{
-	int fd = memfd_create("raw", MFD_CLOEXEC | flags);
-
-	assert_true(fd >= 0);
-	assert_int_equal(ftruncate(fd, (off_t)size), 0);
-	if (seals)
-		assert_int_equal(fcntl(fd, F_ADD_SEALS, seals), 0);
-	return fd;
+	return tl_region("export-test", size, flags);
 }
 
 /* The live limits, or the kernel's defaults where this machine has no udmabuf. */
@@ -73,7 +53,7 @@ static void export_expect(const struct sealbuf_region *r, uint64_t off, uint64_t
 
 static void bad_arguments(void **state)
 {
-	struct sealbuf_region *r = new_region(4 * page(), 0);
+	struct sealbuf_region *r = new_region(4 * tl_page(), 0);
 	struct { size_t sz; char more[256]; } big = { .sz = sizeof(big) };
 	SEALBUF_OPTS(sealbuf_export_opts, o, .name = "x");
 	int fd;
@@ -91,22 +71,22 @@ static void bad_arguments(void **state)
 /* The kernel selftest's "unaligned offset" and "unaligned size", and ranges past the end. */
 static void alignment_and_range(void **state)
 {
-	struct sealbuf_region *r = new_region(4 * page(), 0);
+	struct sealbuf_region *r = new_region(4 * tl_page(), 0);
 
-	export_expect(r, page() / 2, page(), 0, -EINVAL, SEALBUF_R_MISALIGNED);
+	export_expect(r, tl_page() / 2, tl_page(), 0, -EINVAL, SEALBUF_R_MISALIGNED);
 	assert_non_null(strstr(sealbuf_last_error(), "offset"));
-	export_expect(r, 0, page() / 2, 0, -EINVAL, SEALBUF_R_MISALIGNED);
+	export_expect(r, 0, tl_page() / 2, 0, -EINVAL, SEALBUF_R_MISALIGNED);
 	assert_non_null(strstr(sealbuf_last_error(), "length"));
-	export_expect(r, 4 * page(), 0, 0, -ERANGE, SEALBUF_R_RANGE);
-	export_expect(r, 3 * page(), 2 * page(), 0, -ERANGE, SEALBUF_R_RANGE);
-	export_expect(r, UINT64_MAX - page() + 1, page(), 0, -ERANGE, SEALBUF_R_RANGE);
-	export_expect(r, page(), UINT64_MAX - page() + 1, 0, -ERANGE, SEALBUF_R_RANGE);
+	export_expect(r, 4 * tl_page(), 0, 0, -ERANGE, SEALBUF_R_RANGE);
+	export_expect(r, 3 * tl_page(), 2 * tl_page(), 0, -ERANGE, SEALBUF_R_RANGE);
+	export_expect(r, UINT64_MAX - tl_page() + 1, tl_page(), 0, -ERANGE, SEALBUF_R_RANGE);
+	export_expect(r, tl_page(), UINT64_MAX - tl_page() + 1, 0, -ERANGE, SEALBUF_R_RANGE);
 	sealbuf_region_free(r);
 }
 
 static void empty_and_kind(void **state)
 {
-	struct sealbuf_region *e = new_region(0, 0), *r = new_region(page(), 0);
+	struct sealbuf_region *e = new_region(0, 0), *r = new_region(tl_page(), 0);
 
 	export_expect(e, 0, 0, 0, -ENODATA, SEALBUF_R_EMPTY);
 	export_expect(r, 0, 0, SEALBUF_EXPORT_PAYLOAD, -EMEDIUMTYPE, SEALBUF_R_WRONG_KIND);
@@ -124,11 +104,11 @@ static void payload_rules(void **state)
 	assert_int_equal(sealbuf_region_reserve(0, &co, &e), 0);
 	export_expect(e, 0, 0, SEALBUF_EXPORT_PAYLOAD, -ENODATA, SEALBUF_R_EMPTY);
 	assert_non_null(strstr(sealbuf_last_error(), "payload"));
-	assert_int_equal(sealbuf_region_reserve(2 * page(), &co, &r), 0);
-	export_expect(r, 2 * page(), 0, SEALBUF_EXPORT_PAYLOAD, -ERANGE, SEALBUF_R_RANGE);
-	export_expect(r, page(), 2 * page(), SEALBUF_EXPORT_PAYLOAD, -ERANGE, SEALBUF_R_RANGE);
+	assert_int_equal(sealbuf_region_reserve(2 * tl_page(), &co, &r), 0);
+	export_expect(r, 2 * tl_page(), 0, SEALBUF_EXPORT_PAYLOAD, -ERANGE, SEALBUF_R_RANGE);
+	export_expect(r, tl_page(), 2 * tl_page(), SEALBUF_EXPORT_PAYLOAD, -ERANGE, SEALBUF_R_RANGE);
 	/* Without the flag the header page counts: the same range is inside. */
-	SEALBUF_OPTS(sealbuf_export_opts, o, .offset = page(), .length = 2 * page());
+	SEALBUF_OPTS(sealbuf_export_opts, o, .offset = tl_page(), .length = 2 * tl_page());
 	expect_reached_kernel(sealbuf_region_export(r, &o, &fd), &fd);
 	sealbuf_region_free(e);
 	sealbuf_region_free(r);
@@ -136,7 +116,7 @@ static void payload_rules(void **state)
 
 static void names(void **state)
 {
-	struct sealbuf_region *r = new_region(page(), 0);
+	struct sealbuf_region *r = new_region(tl_page(), 0);
 	SEALBUF_OPTS(sealbuf_export_opts, o, .name = "0123456789abcdef0123456789abcdef");
 	int fd = -7;
 
@@ -152,20 +132,20 @@ static void received_regions(void **state)
 	SEALBUF_OPTS(sealbuf_open_opts, keep, .flags = SEALBUF_OPEN_KEEP_HANDLE);
 	SEALBUF_OPTS(sealbuf_open_opts, ro,
 		     .flags = SEALBUF_OPEN_KEEP_HANDLE | SEALBUF_OPEN_RDONLY);
-	struct sealbuf_region *r = new_region(2 * page(), 0), *a = NULL, *b = NULL, *c = NULL;
+	struct sealbuf_region *r = new_region(2 * tl_page(), 0), *a = NULL, *b = NULL, *c = NULL;
 	int fd;
 
 	assert_int_equal(sealbuf_region_share(r, 0, &fd), 0);
-	assert_int_equal(sealbuf_region_open(fd, 2 * page(), NULL, &a), 0);
+	assert_int_equal(sealbuf_region_open(fd, 2 * tl_page(), NULL, &a), 0);
 	export_expect(a, 0, 0, 0, -EBADF, SEALBUF_R_NO_HANDLE);
 	assert_non_null(strstr(sealbuf_last_error(), "SEALBUF_OPEN_KEEP_HANDLE"));
 
 	assert_int_equal(sealbuf_region_share(r, SEALBUF_SHARE_RDONLY, &fd), 0);
-	assert_int_equal(sealbuf_region_open(fd, 2 * page(), &ro, &b), 0);
+	assert_int_equal(sealbuf_region_open(fd, 2 * tl_page(), &ro, &b), 0);
 	export_expect(b, 0, 0, 0, -EROFS, SEALBUF_R_READ_ONLY);
 
 	assert_int_equal(sealbuf_region_share(r, 0, &fd), 0);
-	assert_int_equal(sealbuf_region_open(fd, 2 * page(), &keep, &c), 0);
+	assert_int_equal(sealbuf_region_open(fd, 2 * tl_page(), &keep, &c), 0);
 	expect_reached_kernel(sealbuf_region_export(c, NULL, &fd), &fd);
 	sealbuf_region_free(a);
 	sealbuf_region_free(b);
@@ -197,28 +177,28 @@ static void memfd_rules(void **state)
 	file = mkostemp(path, O_CLOEXEC);
 	assert_true(file >= 0);
 	unlink(path);
-	assert_int_equal(ftruncate(file, (off_t)page()), 0);
+	assert_int_equal(ftruncate(file, (off_t)tl_page()), 0);
 	memfd_expect(file, 0, -EBADFD, SEALBUF_R_NOT_MEMFD);
 	close(file);
 	memfd_expect(-1, 0, -EBADF, SEALBUF_R_INVALID_ARGUMENT);
 
-	fd = raw_memfd(0, 0, page());
+	fd = tl_raw_memfd(0, 0, tl_page());
 	memfd_expect(fd, 0, -EPERM, SEALBUF_R_NOT_SEALABLE);
 	close(fd);
-	fd = raw_memfd(MFD_ALLOW_SEALING, F_SEAL_GROW, page());
+	fd = tl_raw_memfd(MFD_ALLOW_SEALING, F_SEAL_GROW, tl_page());
 	memfd_expect(fd, 0, -EPERM, SEALBUF_R_SEALS_MISSING);
 	close(fd);
-	fd = raw_memfd(MFD_ALLOW_SEALING, F_SEAL_SHRINK | F_SEAL_FUTURE_WRITE, page());
+	fd = tl_raw_memfd(MFD_ALLOW_SEALING, F_SEAL_SHRINK | F_SEAL_FUTURE_WRITE, tl_page());
 	memfd_expect(fd, 0, -EPERM, SEALBUF_R_SEALS_EXTRA);
 	close(fd);
-	fd = raw_memfd(MFD_ALLOW_SEALING, F_SEAL_SHRINK | F_SEAL_WRITE, page());
+	fd = tl_raw_memfd(MFD_ALLOW_SEALING, F_SEAL_SHRINK | F_SEAL_WRITE, tl_page());
 	memfd_expect(fd, 0, -EPERM, SEALBUF_R_SEALS_EXTRA);
 	close(fd);
-	fd = raw_memfd(MFD_ALLOW_SEALING, F_SEAL_SHRINK, 0);
+	fd = tl_raw_memfd(MFD_ALLOW_SEALING, F_SEAL_SHRINK, 0);
 	memfd_expect(fd, 0, -ENODATA, SEALBUF_R_EMPTY);
 	close(fd);
 
-	fd = raw_memfd(MFD_ALLOW_SEALING, F_SEAL_SHRINK, page());
+	fd = tl_raw_memfd(MFD_ALLOW_SEALING, F_SEAL_SHRINK, tl_page());
 	memfd_expect(fd, SEALBUF_EXPORT_PAYLOAD, -EMEDIUMTYPE, SEALBUF_R_WRONG_KIND);
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	ro = open(link, O_RDONLY | O_CLOEXEC);
@@ -233,7 +213,7 @@ static void memfd_rules(void **state)
 static void size_limit(void **state)
 {
 	struct sealbuf_udmabuf_info l = limits();
-	struct sealbuf_region *r = new_region(l.size_limit + page(), SEALBUF_CREATE_NORESERVE);
+	struct sealbuf_region *r = new_region(l.size_limit + tl_page(), SEALBUF_CREATE_NORESERVE);
 	char want[64];
 	int fd;
 
@@ -243,7 +223,7 @@ static void size_limit(void **state)
 	assert_non_null(strstr(sealbuf_last_error(), "sealbuf_region_export_split"));
 	assert_non_null(strstr(sealbuf_last_error(), "udmabuf.size_limit_mb="));
 	/* The range within the limit passes every check. */
-	SEALBUF_OPTS(sealbuf_export_opts, o, .length = page());
+	SEALBUF_OPTS(sealbuf_export_opts, o, .length = tl_page());
 	expect_reached_kernel(sealbuf_region_export(r, &o, &fd), &fd);
 	sealbuf_region_free(r);
 }
@@ -252,8 +232,8 @@ static void size_limit(void **state)
 static void split_counts(void **state)
 {
 	struct sealbuf_udmabuf_info l = limits();
-	struct sealbuf_region *r = new_region(2 * l.size_limit + page(), SEALBUF_CREATE_NORESERVE);
-	SEALBUF_OPTS(sealbuf_export_opts, o, .offset = page());
+	struct sealbuf_region *r = new_region(2 * l.size_limit + tl_page(), SEALBUF_CREATE_NORESERVE);
+	SEALBUF_OPTS(sealbuf_export_opts, o, .offset = tl_page());
 	int fds[2] = { -7, -7 };
 
 	assert_int_equal(sealbuf_region_export_split(r, NULL, NULL, 0), 3);
@@ -261,19 +241,19 @@ static void split_counts(void **state)
 	tl_assert_fail(sealbuf_region_export_split(r, NULL, fds, 2), -ENOBUFS,
 		       SEALBUF_R_BUFFER_TOO_SMALL);
 	assert_int_equal(fds[0], -7);
-	export_expect(r, page() / 2, 0, 0, -EINVAL, SEALBUF_R_MISALIGNED);
+	export_expect(r, tl_page() / 2, 0, 0, -EINVAL, SEALBUF_R_MISALIGNED);
 	sealbuf_region_free(r);
 }
 
 static void list_rules(void **state)
 {
-	struct sealbuf_region *r = new_region(4 * page(), 0), *e = new_region(0, 0);
+	struct sealbuf_region *r = new_region(4 * tl_page(), 0), *e = new_region(0, 0);
 	struct sealbuf_export_range ranges[3] = {
-		{ .region = r, .length = page() },
-		{ .region = r, .offset = 2 * page(), .length = page() / 2 },
+		{ .region = r, .length = tl_page() },
+		{ .region = r, .offset = 2 * tl_page(), .length = tl_page() / 2 },
 		{ .region = r },
 	};
-	SEALBUF_OPTS(sealbuf_export_opts, o, .offset = page());
+	SEALBUF_OPTS(sealbuf_export_opts, o, .offset = tl_page());
 	int fd = -7;
 
 	tl_assert_fail(sealbuf_export_list(ranges, 0, NULL, &fd), -EINVAL, SEALBUF_R_INVALID_ARGUMENT);
@@ -281,7 +261,7 @@ static void list_rules(void **state)
 	tl_assert_fail(sealbuf_export_list(ranges, 1, &o, &fd), -EINVAL, SEALBUF_R_INVALID_ARGUMENT);
 	tl_assert_fail(sealbuf_export_list(ranges, 3, NULL, &fd), -EINVAL, SEALBUF_R_MISALIGNED);
 	assert_non_null(strstr(sealbuf_last_error(), "range 1"));
-	ranges[1].length = page();
+	ranges[1].length = tl_page();
 	ranges[2].region = e;
 	tl_assert_fail(sealbuf_export_list(ranges, 3, NULL, &fd), -ENODATA, SEALBUF_R_EMPTY);
 	assert_non_null(strstr(sealbuf_last_error(), "range 2"));
@@ -300,20 +280,20 @@ static void list_limit(void **state)
 {
 	struct sealbuf_udmabuf_info l = limits();
 	size_t n = l.list_limit + 1;
-	struct sealbuf_region *r = new_region(2 * n * page(), SEALBUF_CREATE_NORESERVE);
+	struct sealbuf_region *r = new_region(2 * n * tl_page(), SEALBUF_CREATE_NORESERVE);
 	struct sealbuf_export_range *ranges = calloc(n, sizeof(*ranges));
 	char want[64];
 	int fd;
 
 	for (size_t i = 0; i < n; i++)
-		ranges[i] = (struct sealbuf_export_range){ r, 2 * i * page(), page(), 0, 0 };
+		ranges[i] = (struct sealbuf_export_range){ r, 2 * i * tl_page(), tl_page(), 0, 0 };
 	tl_assert_fail(sealbuf_export_list(ranges, n, NULL, &fd), -E2BIG,
 		       SEALBUF_R_UDMABUF_LIST_LIMIT);
 	snprintf(want, sizeof(want), "list_limit=%u", l.list_limit);
 	assert_non_null(strstr(sealbuf_last_error(), want));
 	assert_int_equal(sealbuf_export_list_split(ranges, n, NULL, NULL, 0), 2);
 	for (size_t i = 0; i < n; i++)
-		ranges[i].offset = i * page(); /* neighbours: one range after merging */
+		ranges[i].offset = i * tl_page(); /* neighbours: one range after merging */
 	assert_int_equal(sealbuf_export_list_split(ranges, n, NULL, NULL, 0), 1);
 	expect_reached_kernel(sealbuf_export_list(ranges, n, NULL, &fd), &fd);
 	free(ranges);

@@ -13,29 +13,9 @@
 
 #define SEALS_OK (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
 
-static size_t page(void)
-{
-	return (size_t)sysconf(_SC_PAGESIZE);
-}
-
 static struct sealbuf_region *new_region(size_t size)
 {
-	struct sealbuf_region *r = NULL;
-
-	assert_int_equal(sealbuf_region_create(size, NULL, &r), 0);
-	return r;
-}
-
-/* A memfd made by hand: @flags for memfd_create, @seals added, @size bytes. */
-static int raw_memfd(unsigned flags, int seals, size_t size)
-{
-	int fd = memfd_create("hostile", MFD_CLOEXEC | flags);
-
-	assert_true(fd >= 0);
-	assert_int_equal(ftruncate(fd, (off_t)size), 0);
-	if (seals)
-		assert_int_equal(fcntl(fd, F_ADD_SEALS, seals), 0);
-	return fd;
+	return tl_region(NULL, size, 0);
 }
 
 static void open_expect(int fd, size_t size, uint32_t flags, int err, enum sealbuf_reason why)
@@ -50,17 +30,17 @@ static void open_expect(int fd, size_t size, uint32_t flags, int err, enum sealb
 /* Fuchsia's Link: the receiver maps the same pages, no copy. */
 static void share_and_open(void **state)
 {
-	struct sealbuf_region *a = new_region(3 * page()), *b = NULL;
+	struct sealbuf_region *a = new_region(3 * tl_page()), *b = NULL;
 	int fd;
 
 	assert_int_equal(sealbuf_region_share(a, 0, &fd), 0);
 	assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
-	assert_int_equal(sealbuf_region_open(fd, 3 * page(), NULL, &b), 0);
+	assert_int_equal(sealbuf_region_open(fd, 3 * tl_page(), NULL, &b), 0);
 	assert_int_equal(fcntl(fd, F_GETFD), -1); /* the handle was closed */
 	assert_int_equal(sealbuf_region_fd(b), -1);
 	assert_ptr_not_equal(sealbuf_region_data(a), sealbuf_region_data(b));
-	tl_fill(sealbuf_region_data(a), 3 * page(), 7);
-	assert_true(tl_check(sealbuf_region_data(b), 3 * page(), 7));
+	tl_fill(sealbuf_region_data(a), 3 * tl_page(), 7);
+	assert_true(tl_check(sealbuf_region_data(b), 3 * tl_page(), 7));
 	tl_fill(sealbuf_region_data(b), 100, 9);
 	assert_true(tl_check(sealbuf_region_data(a), 100, 9));
 	/* Each side unmaps its own mapping: the other stays valid. */
@@ -87,15 +67,15 @@ static void share_empty(void **state)
 static void keep_handle(void **state)
 {
 	SEALBUF_OPTS(sealbuf_open_opts, o, .flags = SEALBUF_OPEN_KEEP_HANDLE);
-	struct sealbuf_region *a = new_region(page()), *b = NULL, *c = NULL;
+	struct sealbuf_region *a = new_region(tl_page()), *b = NULL, *c = NULL;
 	int fd;
 
 	assert_int_equal(sealbuf_region_share(a, 0, &fd), 0);
-	assert_int_equal(sealbuf_region_open(fd, page(), &o, &b), 0);
+	assert_int_equal(sealbuf_region_open(fd, tl_page(), &o, &b), 0);
 	assert_int_equal(sealbuf_region_fd(b), fd);
 	/* Re-share a received region: fine with KEEP_HANDLE... */
 	assert_int_equal(sealbuf_region_share(b, 0, &fd), 0);
-	assert_int_equal(sealbuf_region_open(fd, page(), NULL, &c), 0);
+	assert_int_equal(sealbuf_region_open(fd, tl_page(), NULL, &c), 0);
 	/* ...refused without it, with the reason. */
 	tl_assert_fail(sealbuf_region_share(c, 0, &fd), -EBADF, SEALBUF_R_NO_HANDLE);
 	sealbuf_region_free(c);
@@ -106,24 +86,24 @@ static void keep_handle(void **state)
 static void read_only_handle(void **state)
 {
 	SEALBUF_OPTS(sealbuf_open_opts, ro, .flags = SEALBUF_OPEN_RDONLY | SEALBUF_OPEN_KEEP_HANDLE);
-	struct sealbuf_region *a = new_region(page()), *b = NULL;
+	struct sealbuf_region *a = new_region(tl_page()), *b = NULL;
 	int fd, fd2;
 
 	assert_int_equal(sealbuf_region_share(a, SEALBUF_SHARE_RDONLY, &fd), 0);
 	assert_int_equal(fcntl(fd, F_GETFL) & O_ACCMODE, O_RDONLY);
 	/* The raw fd refuses a writable shared mapping. */
-	assert_true(mmap(NULL, page(), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) == MAP_FAILED);
+	assert_true(mmap(NULL, tl_page(), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) == MAP_FAILED);
 	assert_int_equal(errno, EACCES);
 	/* Chromium's permission mode: asking to open it writable is refused... */
 	assert_int_equal(sealbuf_region_share(a, SEALBUF_SHARE_RDONLY, &fd2), 0);
-	open_expect(fd2, page(), 0, -EACCES, SEALBUF_R_ACCESS_MODE);
+	open_expect(fd2, tl_page(), 0, -EACCES, SEALBUF_R_ACCESS_MODE);
 	/* ...read-only works, and sees the writer's bytes. */
-	assert_int_equal(sealbuf_region_open(fd, page(), &ro, &b), 0);
+	assert_int_equal(sealbuf_region_open(fd, tl_page(), &ro, &b), 0);
 	assert_false(sealbuf_region_writable(b));
-	tl_fill(sealbuf_region_data(a), page(), 3);
-	assert_true(tl_check(sealbuf_region_data(b), page(), 3));
+	tl_fill(sealbuf_region_data(a), tl_page(), 3);
+	assert_true(tl_check(sealbuf_region_data(b), tl_page(), 3));
 	/* The receiver cannot make its mapping writable. */
-	assert_int_equal(mprotect(sealbuf_region_data(b), page(), PROT_READ | PROT_WRITE), -1);
+	assert_int_equal(mprotect(sealbuf_region_data(b), tl_page(), PROT_READ | PROT_WRITE), -1);
 	assert_int_equal(errno, EACCES);
 	/* Nor reopen it writable through /proc (a non-root receiver: the inode is r--------). */
 	assert_int_equal(fcntl(sealbuf_region_fd(b), F_GETFL) & O_ACCMODE, O_RDONLY);
@@ -140,8 +120,8 @@ static void read_only_handle(void **state)
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
 	/* The writer's own mapping and fd are unaffected. */
-	tl_fill(sealbuf_region_data(a), page(), 4);
-	assert_true(tl_check(sealbuf_region_data(b), page(), 4));
+	tl_fill(sealbuf_region_data(a), tl_page(), 4);
+	assert_true(tl_check(sealbuf_region_data(b), tl_page(), 4));
 	/* A read-only region re-shares read-only only. */
 	assert_int_equal(sealbuf_region_share(b, 0, &fd2), 0);
 	assert_int_equal(fcntl(fd2, F_GETFL) & O_ACCMODE, O_RDONLY);
@@ -152,35 +132,35 @@ static void read_only_handle(void **state)
 
 static void hostile_memfds(void **state)
 {
-	size_t p = page();
+	size_t p = tl_page();
 
-	open_expect(raw_memfd(MFD_ALLOW_SEALING, 0, p), p, 0, -EPERM, SEALBUF_R_SEALS_MISSING);
-	open_expect(raw_memfd(0, 0, p), p, 0, -EPERM, SEALBUF_R_NOT_SEALABLE);
-	open_expect(raw_memfd(MFD_ALLOW_SEALING, F_SEAL_SHRINK, p), p, 0, -EPERM,
+	open_expect(tl_raw_memfd(MFD_ALLOW_SEALING, 0, p), p, 0, -EPERM, SEALBUF_R_SEALS_MISSING);
+	open_expect(tl_raw_memfd(0, 0, p), p, 0, -EPERM, SEALBUF_R_NOT_SEALABLE);
+	open_expect(tl_raw_memfd(MFD_ALLOW_SEALING, F_SEAL_SHRINK, p), p, 0, -EPERM,
 		    SEALBUF_R_SEALS_MISSING);
-	open_expect(raw_memfd(MFD_ALLOW_SEALING, F_SEAL_SHRINK | F_SEAL_GROW, p), p, 0, -EPERM,
+	open_expect(tl_raw_memfd(MFD_ALLOW_SEALING, F_SEAL_SHRINK | F_SEAL_GROW, p), p, 0, -EPERM,
 		    SEALBUF_R_SEALS_MISSING);
-	open_expect(raw_memfd(MFD_ALLOW_SEALING, SEALS_OK | F_SEAL_WRITE, p), p,
+	open_expect(tl_raw_memfd(MFD_ALLOW_SEALING, SEALS_OK | F_SEAL_WRITE, p), p,
 		    SEALBUF_OPEN_RDONLY, -EPERM, SEALBUF_R_SEALS_EXTRA);
 	/* A proper memfd whose size disagrees with the declaration. */
-	open_expect(raw_memfd(MFD_ALLOW_SEALING, SEALS_OK, 2 * p), p, 0, -ERANGE,
+	open_expect(tl_raw_memfd(MFD_ALLOW_SEALING, SEALS_OK, 2 * p), p, 0, -ERANGE,
 		    SEALBUF_R_SIZE_MISMATCH);
-	open_expect(raw_memfd(MFD_ALLOW_SEALING, SEALS_OK, p), 2 * p, 0, -ERANGE,
+	open_expect(tl_raw_memfd(MFD_ALLOW_SEALING, SEALS_OK, p), 2 * p, 0, -ERANGE,
 		    SEALBUF_R_SIZE_MISMATCH);
-	open_expect(raw_memfd(MFD_ALLOW_SEALING, SEALS_OK, p), SIZE_MAX, 0, -EOVERFLOW,
+	open_expect(tl_raw_memfd(MFD_ALLOW_SEALING, SEALS_OK, p), SIZE_MAX, 0, -EOVERFLOW,
 		    SEALBUF_R_SIZE_OVERFLOW);
 }
 
 static void write_only_fd(void **state)
 {
-	struct sealbuf_region *a = new_region(page());
+	struct sealbuf_region *a = new_region(tl_page());
 	char path[64];
 	int fd;
 
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", sealbuf_region_fd(a));
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	assert_true(fd >= 0);
-	open_expect(fd, page(), SEALBUF_OPEN_RDONLY, -EACCES, SEALBUF_R_ACCESS_MODE);
+	open_expect(fd, tl_page(), SEALBUF_OPEN_RDONLY, -EACCES, SEALBUF_R_ACCESS_MODE);
 	sealbuf_region_free(a);
 }
 
@@ -193,15 +173,15 @@ static void not_memfds(void **state)
 	fd = mkstemp(tmpl);
 	assert_true(fd >= 0);
 	unlink(tmpl);
-	assert_int_equal(ftruncate(fd, (off_t)page()), 0);
-	open_expect(fd, page(), 0, -EBADFD, SEALBUF_R_NOT_MEMFD);
+	assert_int_equal(ftruncate(fd, (off_t)tl_page()), 0);
+	open_expect(fd, tl_page(), 0, -EBADFD, SEALBUF_R_NOT_MEMFD);
 
 	snprintf(shm, sizeof(shm), "/dev/shm/sealbuf-test-%d", getpid());
 	fd = open(shm, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd >= 0) { /* a tmpfs file that is not a memfd */
 		unlink(shm);
-		assert_int_equal(ftruncate(fd, (off_t)page()), 0);
-		open_expect(fd, page(), 0, -EBADFD, SEALBUF_R_NOT_MEMFD);
+		assert_int_equal(ftruncate(fd, (off_t)tl_page()), 0);
+		open_expect(fd, tl_page(), 0, -EBADFD, SEALBUF_R_NOT_MEMFD);
 	}
 	assert_int_equal(pipe2(pfd, O_CLOEXEC), 0);
 	open_expect(pfd[0], 0, 0, -EBADFD, SEALBUF_R_NOT_MEMFD);
@@ -231,7 +211,7 @@ static void reason_text(void **state)
 
 static void bad_arguments(void **state)
 {
-	struct sealbuf_region *a = new_region(page()), *b;
+	struct sealbuf_region *a = new_region(tl_page()), *b;
 	struct sealbuf_open_opts bad = { .sz = sizeof(bad), .flags = 1u << 20 };
 	struct sealbuf_open_opts kind = { .sz = sizeof(kind), .kind = 9 };
 	int fd;
@@ -241,11 +221,11 @@ static void bad_arguments(void **state)
 	tl_assert_fail(sealbuf_region_share(a, 8, &fd), -EINVAL, SEALBUF_R_UNKNOWN_FLAGS);
 	/* open owns the fd even when its arguments are wrong: no leak. */
 	assert_int_equal(sealbuf_region_share(a, 0, &fd), 0);
-	tl_assert_fail(sealbuf_region_open(fd, page(), &bad, &b), -EINVAL, SEALBUF_R_UNKNOWN_FLAGS);
+	tl_assert_fail(sealbuf_region_open(fd, tl_page(), &bad, &b), -EINVAL, SEALBUF_R_UNKNOWN_FLAGS);
 	assert_int_equal(sealbuf_region_share(a, 0, &fd), 0);
-	tl_assert_fail(sealbuf_region_open(fd, page(), NULL, NULL), -EINVAL, SEALBUF_R_INVALID_ARGUMENT);
+	tl_assert_fail(sealbuf_region_open(fd, tl_page(), NULL, NULL), -EINVAL, SEALBUF_R_INVALID_ARGUMENT);
 	assert_int_equal(sealbuf_region_share(a, 0, &fd), 0);
-	tl_assert_fail(sealbuf_region_open(fd, page(), &kind, &b), -EINVAL, SEALBUF_R_INVALID_ARGUMENT);
+	tl_assert_fail(sealbuf_region_open(fd, tl_page(), &kind, &b), -EINVAL, SEALBUF_R_INVALID_ARGUMENT);
 	sealbuf_region_free(a);
 }
 

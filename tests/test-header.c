@@ -28,11 +28,6 @@
 #define OFF_WAITERS 48
 #define OFF_RDONLY 52
 
-static size_t page(void)
-{
-	return (size_t)sysconf(_SC_PAGESIZE);
-}
-
 static struct sealbuf_region *reserve(size_t capacity)
 {
 	struct sealbuf_region *r = NULL;
@@ -44,7 +39,7 @@ static struct sealbuf_region *reserve(size_t capacity)
 /* The header page of a region created here (its mapping starts one page before data). */
 static uint8_t *header_of(struct sealbuf_region *r)
 {
-	return (uint8_t *)sealbuf_region_data(r) - page();
+	return (uint8_t *)sealbuf_region_data(r) - tl_page();
 }
 
 static uint64_t get_le(const uint8_t *h, size_t off, size_t n)
@@ -85,21 +80,21 @@ static void wait_child(pid_t pid)
 /* Seed's Reserve: header in the first page, payload page-aligned after it. */
 static void reserve_layout(void **state)
 {
-	struct sealbuf_region *r = reserve(3 * page() + 5);
+	struct sealbuf_region *r = reserve(3 * tl_page() + 5);
 	uint8_t *h = header_of(r);
 
 	assert_int_equal(sealbuf_region_kind(r), SEALBUF_KIND_RESERVED);
-	assert_int_equal(sealbuf_region_capacity(r), 3 * page() + 5);
+	assert_int_equal(sealbuf_region_capacity(r), 3 * tl_page() + 5);
 	assert_int_equal(sealbuf_region_size(r), 0);
-	assert_int_equal(sealbuf_region_mapped_size(r), 5 * page());
-	assert_int_equal((uintptr_t)sealbuf_region_data(r) % page(), 0);
+	assert_int_equal(sealbuf_region_mapped_size(r), 5 * tl_page());
+	assert_int_equal((uintptr_t)sealbuf_region_data(r) % tl_page(), 0);
 	assert_memory_equal(h, "SBHD", 4);
 	assert_int_equal(get_le(h, OFF_VERSION, 2), 1);
 	assert_int_equal(get_le(h, OFF_HEADER_SIZE, 2), 64);
 	assert_int_equal(get_le(h, OFF_KIND, 4), SEALBUF_KIND_RESERVED);
 	assert_int_equal(get_le(h, OFF_FLAGS, 4), 0);
-	assert_int_equal(get_le(h, OFF_CAPACITY, 8), 3 * page() + 5);
-	assert_int_equal(get_le(h, OFF_PAYLOAD, 8), page());
+	assert_int_equal(get_le(h, OFF_CAPACITY, 8), 3 * tl_page() + 5);
+	assert_int_equal(get_le(h, OFF_PAYLOAD, 8), tl_page());
 	assert_int_equal(get_le(h, OFF_SEQ, 8), 0);
 	assert_int_equal(get_le(h, OFF_SIZE, 8), 0);
 	assert_int_equal(sealbuf_region_seq(r), 0);
@@ -113,7 +108,7 @@ static void reserve_zero_capacity(void **state)
 	size_t size = 99;
 
 	assert_int_equal(sealbuf_region_capacity(r), 0);
-	assert_int_equal(sealbuf_region_mapped_size(r), page());
+	assert_int_equal(sealbuf_region_mapped_size(r), tl_page());
 	assert_null(sealbuf_region_data(r));
 	assert_int_equal(sealbuf_region_write(r, NULL, 0), 0);
 	assert_int_equal(sealbuf_region_seq(r), 2);
@@ -129,7 +124,7 @@ static void reserve_zero_capacity(void **state)
 /* Seed's Write/Resize/Read: each write publishes a new size, seen by a reader after read. */
 static void write_and_read(void **state)
 {
-	size_t cap = 2 * page() + 100, sizes[] = { 10, cap, 0, 1, page(), cap - 1 };
+	size_t cap = 2 * tl_page() + 100, sizes[] = { 10, cap, 0, 1, tl_page(), cap - 1 };
 	struct sealbuf_region *w = reserve(cap), *rd = NULL;
 	uint8_t *src = malloc(cap);
 
@@ -183,12 +178,12 @@ static void write_errors(void **state)
 
 static void write_in_place(void **state)
 {
-	struct sealbuf_region *w = reserve(page()), *rd = NULL;
+	struct sealbuf_region *w = reserve(tl_page()), *rd = NULL;
 	uint8_t *h = header_of(w);
 	char buf[64];
 	size_t n;
 
-	assert_int_equal(open_as(w, page(), SEALBUF_OPEN_RDONLY, &rd), 0);
+	assert_int_equal(open_as(w, tl_page(), SEALBUF_OPEN_RDONLY, &rd), 0);
 	tl_assert_fail(sealbuf_region_write_end(w, 1), -EINVAL, SEALBUF_R_INVALID_ARGUMENT);
 	assert_int_equal(sealbuf_region_write_begin(w), 0);
 	assert_int_equal(get_le(h, OFF_SEQ, 8), 1); /* odd: update in progress */
@@ -202,7 +197,7 @@ static void write_in_place(void **state)
 	assert_int_equal(sealbuf_region_set_stall_timeout(rd, 20), 0);
 	tl_assert_fail(sealbuf_region_snapshot(rd, buf, sizeof(buf), &n, NULL), -EOWNERDEAD,
 		       SEALBUF_R_WRITER_STALLED);
-	tl_assert_fail(sealbuf_region_write_end(w, page() + 1), -EFBIG, SEALBUF_R_TOO_LARGE);
+	tl_assert_fail(sealbuf_region_write_end(w, tl_page() + 1), -EFBIG, SEALBUF_R_TOO_LARGE);
 	assert_int_equal(sealbuf_region_write_end(w, 8), 0);
 	assert_int_equal(sealbuf_region_snapshot(rd, buf, sizeof(buf), &n, NULL), 0);
 	assert_int_equal(n, 8);
@@ -251,10 +246,10 @@ static void tampered_at_open(void **state)
 		{ OFF_VERSION, 2, 2, 100, -EPROTONOSUPPORT, SEALBUF_R_HEADER_VERSION },
 		{ OFF_VERSION, 2, 0, 100, -EPROTONOSUPPORT, SEALBUF_R_HEADER_VERSION },
 		{ OFF_HEADER_SIZE, 2, 63, 100, -EBADMSG, SEALBUF_R_BAD_MESSAGE },
-		{ OFF_HEADER_SIZE, 2, page() + 1, 100, -EBADMSG, SEALBUF_R_BAD_MESSAGE },
+		{ OFF_HEADER_SIZE, 2, tl_page() + 1, 100, -EBADMSG, SEALBUF_R_BAD_MESSAGE },
 		{ OFF_KIND, 4, SEALBUF_KIND_MIRROR, 100, -EMEDIUMTYPE, SEALBUF_R_WRONG_KIND },
 		{ OFF_PAYLOAD, 8, 64, 100, -EBADMSG, SEALBUF_R_BAD_MESSAGE },
-		{ OFF_CAPACITY, 8, 2 * page(), 100, -ERANGE, SEALBUF_R_HEADER_CAPACITY },
+		{ OFF_CAPACITY, 8, 2 * tl_page(), 100, -ERANGE, SEALBUF_R_HEADER_CAPACITY },
 		{ OFF_CAPACITY, 8, UINT64_MAX, 100, -ERANGE, SEALBUF_R_HEADER_CAPACITY },
 		/* Fits the file but not what the sender declared. */
 		{ OFF_CAPACITY, 8, 200, 100, -ERANGE, SEALBUF_R_HEADER_CAPACITY },
@@ -349,18 +344,18 @@ static void stalled_sequence(void **state)
 /* A real writer process dies between write_begin and write_end. */
 static void writer_died(void **state)
 {
-	struct sealbuf_region *w = reserve(page()), *rd = NULL;
+	struct sealbuf_region *w = reserve(tl_page()), *rd = NULL;
 	char buf[64];
 	pid_t pid;
 
 	assert_int_equal(sealbuf_region_write(w, "before", 6), 0);
-	assert_int_equal(open_as(w, page(), 0, &rd), 0);
+	assert_int_equal(open_as(w, tl_page(), 0, &rd), 0);
 	assert_int_equal(sealbuf_region_set_stall_timeout(rd, 100), 0);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		struct sealbuf_region *c = NULL;
-		if (open_as(w, page(), 0, &c) < 0 || sealbuf_region_write_begin(c) < 0)
+		if (open_as(w, tl_page(), 0, &c) < 0 || sealbuf_region_write_begin(c) < 0)
 			_exit(1);
 		memset(sealbuf_region_data(c), 'X', 3); /* and dies here */
 		_exit(0);
@@ -483,7 +478,7 @@ static int child_reader(int sock, size_t cap)
 /* Seed's Link: send to a child over a socketpair; it reads, then waits for more. */
 static void send_to_child(void **state)
 {
-	size_t cap = 5 * page() + 7;
+	size_t cap = 5 * tl_page() + 7;
 	struct sealbuf_region *w = reserve(cap);
 	uint8_t *src = malloc(cap);
 	int sv[2];
@@ -526,7 +521,7 @@ static void hugetlb_header(void **state)
 	}
 	assert_int_equal(r, 0);
 	huge = sealbuf_region_mapped_size(w) / 2;
-	assert_true(huge > page());
+	assert_true(huge > tl_page());
 	assert_int_equal((uintptr_t)sealbuf_region_data(w) % huge, 0);
 	assert_int_equal(sealbuf_region_write(w, "huge", 4), 0);
 	assert_int_equal(sealbuf_region_share(w, 0, &fd), 0);

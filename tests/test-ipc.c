@@ -12,17 +12,9 @@
 #include "testlib.h"
 #include "wire.h"
 
-static size_t page(void)
-{
-	return (size_t)sysconf(_SC_PAGESIZE);
-}
-
 static struct sealbuf_region *new_region(size_t size)
 {
-	struct sealbuf_region *r = NULL;
-
-	assert_int_equal(sealbuf_region_create(size, NULL, &r), 0);
-	return r;
+	return tl_region(NULL, size, 0);
 }
 
 static void wait_child(pid_t pid)
@@ -80,11 +72,11 @@ static void across_fork(int type, size_t size, uint32_t share_flags)
 	sealbuf_region_free(r);
 }
 
-static void fork_seqpacket(void **state) { across_fork(SOCK_SEQPACKET, 5 * page() + 3, 0); }
+static void fork_seqpacket(void **state) { across_fork(SOCK_SEQPACKET, 5 * tl_page() + 3, 0); }
 static void fork_stream(void **state) { across_fork(SOCK_STREAM, 1 << 20, 0); }
-static void fork_dgram(void **state) { across_fork(SOCK_DGRAM, page(), 0); }
+static void fork_dgram(void **state) { across_fork(SOCK_DGRAM, tl_page(), 0); }
 static void fork_empty(void **state) { across_fork(SOCK_SEQPACKET, 0, 0); }
-static void fork_rdonly(void **state) { across_fork(SOCK_STREAM, page(), SEALBUF_SHARE_RDONLY); }
+static void fork_rdonly(void **state) { across_fork(SOCK_STREAM, tl_page(), SEALBUF_SHARE_RDONLY); }
 
 static void expect_recv(int sock, uint32_t flags, int timeout_ms, int err, enum sealbuf_reason why)
 {
@@ -126,11 +118,11 @@ static void hostile(int type, const void *buf, size_t len, int fd, size_t nfds, 
 
 static void hostile_messages(void **state)
 {
-	struct sealbuf_region *r = new_region(page());
+	struct sealbuf_region *r = new_region(tl_page());
 	int fd = sealbuf_region_fd(r);
 	uint8_t msg[SB_WIRE_LEN + 8] = { 0 };
 
-	encode(msg, SEALBUF_KIND_PLAIN, page(), page());
+	encode(msg, SEALBUF_KIND_PLAIN, tl_page(), tl_page());
 	/* The honest message goes through. */
 	hostile(SOCK_SEQPACKET, msg, SB_WIRE_LEN, fd, 1, 0, SEALBUF_R_NONE);
 	hostile(SOCK_SEQPACKET, msg, 4, fd, 1, -EPROTO, SEALBUF_R_TRUNCATED);
@@ -143,17 +135,17 @@ static void hostile_messages(void **state)
 	hostile(SOCK_DGRAM, msg, SB_WIRE_LEN, fd, 3, -EBADMSG, SEALBUF_R_EXTRA_FDS);
 	msg[0] ^= 0xff;
 	hostile(SOCK_SEQPACKET, msg, SB_WIRE_LEN, fd, 1, -EBADMSG, SEALBUF_R_BAD_MESSAGE);
-	encode(msg, SEALBUF_KIND_PLAIN, page(), page());
+	encode(msg, SEALBUF_KIND_PLAIN, tl_page(), tl_page());
 	msg[4] = 2;
 	hostile(SOCK_SEQPACKET, msg, SB_WIRE_LEN, fd, 1, -EPROTONOSUPPORT, SEALBUF_R_VERSION);
-	encode(msg, 7, page(), page());
+	encode(msg, 7, tl_page(), tl_page());
 	hostile(SOCK_SEQPACKET, msg, SB_WIRE_LEN, fd, 1, -EBADMSG, SEALBUF_R_BAD_MESSAGE);
-	encode(msg, SEALBUF_KIND_PLAIN, 2 * page(), page());
+	encode(msg, SEALBUF_KIND_PLAIN, 2 * tl_page(), tl_page());
 	hostile(SOCK_SEQPACKET, msg, SB_WIRE_LEN, fd, 1, -EBADMSG, SEALBUF_R_BAD_MESSAGE);
 	/* Declared size disagrees with the fd. */
-	encode(msg, SEALBUF_KIND_PLAIN, 2 * page(), 2 * page());
+	encode(msg, SEALBUF_KIND_PLAIN, 2 * tl_page(), 2 * tl_page());
 	hostile(SOCK_SEQPACKET, msg, SB_WIRE_LEN, fd, 1, -ERANGE, SEALBUF_R_SIZE_MISMATCH);
-	encode(msg, SEALBUF_KIND_PLAIN, page() - 1, 2 * page());
+	encode(msg, SEALBUF_KIND_PLAIN, tl_page() - 1, 2 * tl_page());
 	hostile(SOCK_SEQPACKET, msg, SB_WIRE_LEN, fd, 1, -ERANGE, SEALBUF_R_SIZE_MISMATCH);
 	encode(msg, SEALBUF_KIND_PLAIN, UINT64_MAX, UINT64_MAX);
 	hostile(SOCK_SEQPACKET, msg, SB_WIRE_LEN, fd, 1, -EFBIG, SEALBUF_R_TOO_LARGE);
@@ -175,11 +167,11 @@ static void hostile_fd_in_message(void **state)
 /* A stream peer that sends half a message and stalls: a timeout, no hang. */
 static void stream_stall(void **state)
 {
-	struct sealbuf_region *r = new_region(page());
+	struct sealbuf_region *r = new_region(tl_page());
 	uint8_t msg[SB_WIRE_LEN];
 	int sv[2], fd = sealbuf_region_fd(r);
 
-	encode(msg, SEALBUF_KIND_PLAIN, page(), page());
+	encode(msg, SEALBUF_KIND_PLAIN, tl_page(), tl_page());
 	tl_socketpair(SOCK_STREAM, sv);
 	tl_send_raw(sv[0], msg, 10, &fd, 1);
 	expect_recv(sv[1], 0, 50, -ETIMEDOUT, SEALBUF_R_TIMEOUT);
@@ -192,7 +184,7 @@ static void stream_stall(void **state)
 /* Two messages back to back on a stream: each receive takes exactly one. */
 static void stream_back_to_back(void **state)
 {
-	struct sealbuf_region *a = new_region(page()), *b = new_region(2 * page()), *x, *y;
+	struct sealbuf_region *a = new_region(tl_page()), *b = new_region(2 * tl_page()), *x, *y;
 	int sv[2];
 
 	tl_socketpair(SOCK_STREAM, sv);
@@ -200,8 +192,8 @@ static void stream_back_to_back(void **state)
 	assert_int_equal(sealbuf_region_send(sv[0], b, 0), 0);
 	assert_int_equal(sealbuf_region_recv(sv[1], NULL, &x), 0);
 	assert_int_equal(sealbuf_region_recv(sv[1], NULL, &y), 0);
-	assert_int_equal(sealbuf_region_size(x), page());
-	assert_int_equal(sealbuf_region_size(y), 2 * page());
+	assert_int_equal(sealbuf_region_size(x), tl_page());
+	assert_int_equal(sealbuf_region_size(y), 2 * tl_page());
 	sealbuf_region_free(x);
 	sealbuf_region_free(y);
 	sealbuf_region_free(a);
@@ -212,7 +204,7 @@ static void stream_back_to_back(void **state)
 
 static void peer_closed_and_empty(void **state)
 {
-	struct sealbuf_region *r = new_region(page());
+	struct sealbuf_region *r = new_region(tl_page());
 	uint8_t msg[SB_WIRE_LEN];
 	int sv[2], fd = sealbuf_region_fd(r);
 
@@ -223,7 +215,7 @@ static void peer_closed_and_empty(void **state)
 	expect_recv(sv[1], 0, 0, -ECONNRESET, SEALBUF_R_PEER_CLOSED);
 	close(sv[1]);
 	/* Closed in the middle of a stream message. */
-	encode(msg, SEALBUF_KIND_PLAIN, page(), page());
+	encode(msg, SEALBUF_KIND_PLAIN, tl_page(), tl_page());
 	tl_socketpair(SOCK_STREAM, sv);
 	tl_send_raw(sv[0], msg, 12, &fd, 1);
 	close(sv[0]);
@@ -239,7 +231,7 @@ static void peer_closed_and_empty(void **state)
 
 static void rdonly_must_be_received_rdonly(void **state)
 {
-	struct sealbuf_region *r = new_region(page());
+	struct sealbuf_region *r = new_region(tl_page());
 	int sv[2];
 
 	tl_socketpair(SOCK_SEQPACKET, sv);

@@ -9,11 +9,6 @@
 
 #include "testlib.h"
 
-static size_t page(void)
-{
-	return (size_t)sysconf(_SC_PAGESIZE);
-}
-
 static void wait_child(pid_t pid)
 {
 	int status;
@@ -47,7 +42,7 @@ static size_t rss_of(const void *addr)
 static void mirror_basic(void **state)
 {
 	SEALBUF_OPTS(sealbuf_create_opts, o, .name = "counters");
-	size_t size = 3 * page() + 11;
+	size_t size = 3 * tl_page() + 11;
 	uint8_t *src = malloc(size);
 	struct sealbuf_region *m = NULL;
 
@@ -56,12 +51,12 @@ static void mirror_basic(void **state)
 	assert_int_equal(sealbuf_region_kind(m), SEALBUF_KIND_MIRROR);
 	assert_int_equal(sealbuf_region_size(m), size);
 	assert_int_equal(sealbuf_region_capacity(m), size);
-	assert_int_equal(sealbuf_region_mapped_size(m), 5 * page());
+	assert_int_equal(sealbuf_region_mapped_size(m), 5 * tl_page());
 	assert_int_equal(sealbuf_region_seq(m), 2);
 	assert_true(tl_check(sealbuf_region_data(m), size, 3));
-	assert_memory_equal((uint8_t *)sealbuf_region_data(m) - page(), "SBHD", 4);
+	assert_memory_equal((uint8_t *)sealbuf_region_data(m) - tl_page(), "SBHD", 4);
 	/* Every page, header included, is mapped in already. */
-	assert_int_equal(rss_of((uint8_t *)sealbuf_region_data(m) - page()), 5 * page());
+	assert_int_equal(rss_of((uint8_t *)sealbuf_region_data(m) - tl_page()), 5 * tl_page());
 	sealbuf_region_free(m);
 	free(src);
 }
@@ -160,7 +155,7 @@ static int child_engine(int sock, size_t size)
 /* Seed's Link for a mirror: shared and opened like any other region. */
 static void mirror_to_child(void **state)
 {
-	size_t size = 2 * page();
+	size_t size = 2 * tl_page();
 	uint8_t *src = malloc(size);
 	struct sealbuf_region *m = NULL;
 	int sv[2];

@@ -9,11 +9,6 @@
 
 #include "testlib.h"
 
-static size_t page(void)
-{
-	return (size_t)sysconf(_SC_PAGESIZE);
-}
-
 static void create_small(void **state)
 {
 	struct sealbuf_region *r = NULL;
@@ -21,7 +16,7 @@ static void create_small(void **state)
 	assert_int_equal(sealbuf_region_create(100, NULL, &r), 0);
 	assert_int_equal(sealbuf_region_size(r), 100);
 	assert_int_equal(sealbuf_region_capacity(r), 100);
-	assert_int_equal(sealbuf_region_mapped_size(r), page());
+	assert_int_equal(sealbuf_region_mapped_size(r), tl_page());
 	assert_int_equal(sealbuf_region_kind(r), SEALBUF_KIND_PLAIN);
 	assert_true(sealbuf_region_writable(r));
 	assert_true(sealbuf_region_fd(r) >= 0);
@@ -45,11 +40,11 @@ static void create_empty(void **state)
 /* Mozilla's SmallSize, and sizes around page boundaries. */
 static void create_sizes(void **state)
 {
-	size_t sizes[] = { 1, page() - 1, page(), page() + 1, 3 * page(), 1 << 20 };
+	size_t sizes[] = { 1, tl_page() - 1, tl_page(), tl_page() + 1, 3 * tl_page(), 1 << 20 };
 
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		struct sealbuf_region *r = NULL;
-		size_t want = (sizes[i] + page() - 1) / page() * page();
+		size_t want = (sizes[i] + tl_page() - 1) / tl_page() * tl_page();
 		assert_int_equal(sealbuf_region_create(sizes[i], NULL, &r), 0);
 		assert_int_equal(sealbuf_region_size(r), sizes[i]);
 		assert_int_equal(sealbuf_region_mapped_size(r), want);
@@ -93,12 +88,12 @@ static void prefault_and_noreserve(void **state)
 	struct sealbuf_region *r = NULL;
 	unsigned char vec[16];
 
-	assert_int_equal(sealbuf_region_create(16 * page(), &pre, &r), 0);
-	assert_int_equal(mincore(sealbuf_region_data(r), 16 * page(), vec), 0);
+	assert_int_equal(sealbuf_region_create(16 * tl_page(), &pre, &r), 0);
+	assert_int_equal(mincore(sealbuf_region_data(r), 16 * tl_page(), vec), 0);
 	for (int i = 0; i < 16; i++)
 		assert_true(vec[i] & 1);
 	sealbuf_region_free(r);
-	assert_int_equal(sealbuf_region_create(16 * page(), &nores, &r), 0);
+	assert_int_equal(sealbuf_region_create(16 * tl_page(), &nores, &r), 0);
 	sealbuf_region_free(r);
 }
 
@@ -117,7 +112,7 @@ static void size_limits(void **state)
 
 	tl_assert_fail(sealbuf_region_create(SIZE_MAX, NULL, &r), -EOVERFLOW,
 		       SEALBUF_R_SIZE_OVERFLOW);
-	tl_assert_fail(sealbuf_region_create(SIZE_MAX - page() * 2, NULL, &r), -EFBIG,
+	tl_assert_fail(sealbuf_region_create(SIZE_MAX - tl_page() * 2, NULL, &r), -EFBIG,
 		       SEALBUF_R_TOO_LARGE);
 	/* Representable, but more than the machine has: refused before reserving. */
 	tl_assert_fail(sealbuf_region_create((size_t)1 << 50, NULL, &r), -EFBIG,

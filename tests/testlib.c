@@ -3,7 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "testlib.h"
 
@@ -122,4 +125,30 @@ int tl_under_valgrind(void)
 	const char *p = getenv("LD_PRELOAD");
 
 	return p && strstr(p, "/vgpreload_");
+}
+
+size_t tl_page(void)
+{
+	return (size_t)sysconf(_SC_PAGESIZE);
+}
+
+struct sealbuf_region *tl_region(const char *name, size_t size, uint32_t flags)
+{
+	SEALBUF_OPTS(sealbuf_create_opts, o, .name = name, .flags = flags);
+	struct sealbuf_region *r = NULL;
+
+	if (sealbuf_region_create(size, &o, &r) < 0)
+		fail_msg("create %zu: %s", size, sealbuf_last_error());
+	return r;
+}
+
+int tl_raw_memfd(unsigned mfd_flags, int seals, size_t size)
+{
+	int fd = memfd_create("hostile", MFD_CLOEXEC | mfd_flags);
+
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)size), 0);
+	if (seals)
+		assert_int_equal(fcntl(fd, F_ADD_SEALS, seals), 0);
+	return fd;
 }

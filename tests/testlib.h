@@ -41,6 +41,13 @@ int tl_leak_teardown(void **state);
 		assert_true(sealbuf_last_error()[0] != '\0');                  \
 	} while (0)
 
+/* The kernel page size. */
+size_t tl_page(void);
+/* A region of @size bytes named @name (NULL: default) with create @flags; fails the test otherwise. */
+struct sealbuf_region *tl_region(const char *name, size_t size, uint32_t flags);
+/* A memfd made by hand: memfd_create(@mfd_flags), @size bytes, @seals added. */
+int tl_raw_memfd(unsigned mfd_flags, int seals, size_t size);
+
 /* A socketpair of @type, close-on-exec. */
 void tl_socketpair(int type, int sv[2]);
 /* Send raw bytes and fds in one message. */

@@ -226,7 +226,8 @@ static void bench_pass(const struct bench *b, size_t size, const char *label, bo
 	sb = round_trip(r, MODE_SEALBUF, n);
 	raw = round_trip(r, MODE_RAW, n);
 	snprintf(fig, sizeof(fig), "send+recv+validate+map %s", label);
-	bench_report(b, fig, "us", sb, "raw SCM_RIGHTS+seals+fstat+mmap", raw, "<= 1.2");
+	/* An empty region maps nothing: only sealbuf's fixed checks are left to compare. */
+	bench_report(b, fig, "us", sb, "raw SCM_RIGHTS+seals+fstat+mmap", raw, size ? "<= 1.2" : NULL);
 	if (copy) {
 		cp = round_trip(r, MODE_COPY, b->quick ? 2 : 9);
 		snprintf(fig, sizeof(fig), "copy %s through the socket", label);

@@ -415,7 +415,7 @@ int cmd_ls(int argc, char **argv)
 	if (ret)
 		return ret;
 	count_holders(&l);
-	/* qsort()'s array must not be NULL, even with no elements (UBSan). */
+	/* qsort's base must not be NULL, even for no elements (UBSan). */
 	if (l.n)
 		qsort(l.e, l.n, sizeof(*l.e), cmp_entry);
 	if (l.nd)
