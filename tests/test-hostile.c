@@ -21,7 +21,7 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define TIMEOUT_MS 5000
-#define SCM_MAX_FD 253 /* the most fds one message can carry */
+#define SCM_MAX_FD TL_MAX_FDS
 #ifndef SO_PASSPIDFD
 #define SO_PASSPIDFD 76
 #endif
@@ -110,26 +110,6 @@ static int recv_region(int sock, uint32_t flags, int timeout_ms, struct sealbuf_
 	return sealbuf_region_recv(sock, &o, ret);
 }
 
-/* Peer side: send bytes and fds in one sendmsg; 0 or -errno. */
-static int peer_send(int sock, const void *buf, size_t len, const int *fds, size_t nfds)
-{
-	static char ctl[CMSG_SPACE(SCM_MAX_FD * sizeof(int))];
-	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-
-	if (nfds) {
-		struct cmsghdr *c;
-		memset(ctl, 0, sizeof(ctl));
-		msg.msg_control = ctl;
-		msg.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
-		c = CMSG_FIRSTHDR(&msg);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
-		memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
-	}
-	return sendmsg(sock, &msg, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -errno;
-}
 
 /* Peer side: wait for the honest side's go-ahead byte (0 at end of file). */
 static int peer_wait(int sock)
@@ -265,7 +245,7 @@ static int msg_peer(int sock, const void *arg)
 		if (fds[i] < 0)
 			return 10;
 	}
-	r = peer_send(sock, buf, len, fds, (size_t)n);
+	r = tl_sendmsg_fds(sock, buf, len, fds, (size_t)n);
 	for (int i = 0; i < n; i++)
 		close(fds[i]);
 	/* Stay until the honest side is done: a hang-up would change the answer. */
@@ -419,7 +399,7 @@ static int partial_peer(int sock, const void *arg)
 	int fd = fz_make_fd(FZ_FD_SEALED, 1, NULL, 0);
 
 	sb_wire_encode(&w, buf);
-	if (fd < 0 || peer_send(sock, buf, 10, &fd, 1) < 0)
+	if (fd < 0 || tl_sendmsg_fds(sock, buf, 10, &fd, 1) < 0)
 		return 10;
 	close(fd);
 	if (*how == 0)
@@ -506,7 +486,7 @@ static int flood_peer(int sock, const void *arg)
 		if ((fds[i] = fz_make_fd(i ? FZ_FD_DEVNULL : FZ_FD_SEALED, 1, NULL, 0)) < 0)
 			return 10;
 	for (int i = 0; i < FLOOD_MSGS; i++)
-		if (peer_send(sock, buf, sizeof(buf), fds, SCM_MAX_FD) < 0)
+		if (tl_sendmsg_fds(sock, buf, sizeof(buf), fds, SCM_MAX_FD) < 0)
 			return 11;
 	peer_wait(sock);
 	return 0;
@@ -611,10 +591,10 @@ static int split_peer(int sock, const void *arg)
 
 	sb_wire_encode(&w, buf);
 	/* The fd rides on the second part (and on the first too, if asked). */
-	if (peer_send(sock, buf, 5, &fd, *fd_on_both ? 1 : 0) < 0)
+	if (tl_sendmsg_fds(sock, buf, 5, &fd, *fd_on_both ? 1 : 0) < 0)
 		return 10;
 	usleep(20000);
-	if (peer_send(sock, buf + 5, SB_WIRE_LEN - 5, &fd, 1) < 0)
+	if (tl_sendmsg_fds(sock, buf + 5, SB_WIRE_LEN - 5, &fd, 1) < 0)
 		return 11;
 	close(fd);
 	peer_wait(sock);
@@ -987,7 +967,7 @@ static int dmabuf_peer(int sock, const void *arg)
 		return 10;
 	close((int)c.memfd); /* the dma-buf keeps the pages */
 	sb_wire_encode(&w, buf);
-	ret = peer_send(sock, buf, sizeof(buf), &fd, 1);
+	ret = tl_sendmsg_fds(sock, buf, sizeof(buf), &fd, 1);
 	peer_wait(sock);
 	return ret < 0 ? 11 : 0;
 }

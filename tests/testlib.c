@@ -81,15 +81,17 @@ void tl_socketpair(int type, int sv[2])
 	assert_int_equal(socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, sv), 0);
 }
 
-void tl_send_raw(int sock, const void *buf, size_t len, const int *fds, size_t nfds)
+int tl_sendmsg_fds(int sock, const void *buf, size_t len, const int *fds, size_t nfds)
 {
-	char ctl[CMSG_SPACE(64 * sizeof(int))];
+	static char ctl[CMSG_SPACE(TL_MAX_FDS * sizeof(int))];
 	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 
-	memset(ctl, 0, sizeof(ctl));
+	if (nfds > TL_MAX_FDS)
+		return -E2BIG;
 	if (nfds) {
 		struct cmsghdr *c;
+		memset(ctl, 0, sizeof(ctl));
 		msg.msg_control = ctl;
 		msg.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
 		c = CMSG_FIRSTHDR(&msg);
@@ -98,7 +100,12 @@ void tl_send_raw(int sock, const void *buf, size_t len, const int *fds, size_t n
 		c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
 		memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
 	}
-	assert_int_equal(sendmsg(sock, &msg, MSG_NOSIGNAL), (ssize_t)len);
+	return sendmsg(sock, &msg, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -errno;
+}
+
+void tl_send_raw(int sock, const void *buf, size_t len, const int *fds, size_t nfds)
+{
+	assert_int_equal(tl_sendmsg_fds(sock, buf, len, fds, nfds), 0);
 }
 
 static uint8_t pattern(size_t i, uint32_t seed)

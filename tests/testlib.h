@@ -50,7 +50,11 @@ int tl_raw_memfd(unsigned mfd_flags, int seals, size_t size);
 
 /* A socketpair of @type, close-on-exec. */
 void tl_socketpair(int type, int sv[2]);
-/* Send raw bytes and fds in one message. */
+/* The most fds one message can carry (the kernel's SCM_MAX_FD). */
+#define TL_MAX_FDS 253
+/* Send raw bytes and fds in one sendmsg: 0 or -errno. */
+int tl_sendmsg_fds(int sock, const void *buf, size_t len, const int *fds, size_t nfds);
+/* Send raw bytes and fds in one message, failing the test otherwise. */
 void tl_send_raw(int sock, const void *buf, size_t len, const int *fds, size_t nfds);
 /* Fill and check a pattern derived from @seed. */
 void tl_fill(void *p, size_t len, uint32_t seed);
