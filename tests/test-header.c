@@ -456,13 +456,14 @@ static int child_reader(int sock, size_t cap)
 {
 	SEALBUF_OPTS(sealbuf_recv_opts, o, .flags = SEALBUF_OPEN_RDONLY, .timeout_ms = 10000);
 	struct sealbuf_region *r = NULL;
-	char *buf = malloc(cap);
+	char *buf;
 	uint64_t seq;
 	size_t n;
 	int ok = 1;
 
 	if (sealbuf_region_recv(sock, &o, &r) < 0)
 		return 10;
+	buf = malloc(cap);
 	ok &= sealbuf_region_kind(r) == SEALBUF_KIND_RESERVED && sealbuf_region_capacity(r) == cap;
 	ok &= sealbuf_region_size(r) == 1000 && tl_check(sealbuf_region_data(r), 1000, 1);
 	ok &= write(sock, "r", 1) == 1; /* ready for the next publication */

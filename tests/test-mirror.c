@@ -132,13 +132,14 @@ static int child_engine(int sock, size_t size)
 {
 	SEALBUF_OPTS(sealbuf_recv_opts, o, .flags = SEALBUF_OPEN_RDONLY, .timeout_ms = 10000);
 	struct sealbuf_region *m = NULL;
-	uint8_t *buf = malloc(size);
+	uint8_t *buf;
 	uint64_t seq;
 	size_t n;
 	int ok = 1;
 
 	if (sealbuf_region_recv(sock, &o, &m) < 0)
 		return 10;
+	buf = malloc(size);
 	ok &= sealbuf_region_kind(m) == SEALBUF_KIND_MIRROR && sealbuf_region_size(m) == size;
 	ok &= tl_check(sealbuf_region_data(m), size, 5);
 	/* Only the creator mirrors memory. */
