@@ -176,6 +176,60 @@ SEALBUF_EXPORT int sealbuf_drm_release(int drm_fd, uint32_t handle)
 	return 0;
 }
 
+/* What one device offers, from its node @path. */
+static void describe_node(const char *path, struct sealbuf_drm_info *i)
+{
+	uint64_t prime = 0;
+	drmVersionPtr v;
+	int fd = sb_open(path, O_RDWR);
+
+	snprintf(i->node, sizeof(i->node), "%s", path);
+	if (fd < 0) {
+		i->error = fd;
+		return;
+	}
+	i->flags |= SEALBUF_DRM_INFO_OPENS;
+	v = drmGetVersion(fd);
+	if (v && v->name)
+		snprintf(i->driver, sizeof(i->driver), "%.*s", v->name_len, v->name);
+	drmFreeVersion(v);
+	if (drmGetCap(fd, DRM_CAP_PRIME, &prime) == 0) {
+		if (prime & DRM_PRIME_CAP_IMPORT)
+			i->flags |= SEALBUF_DRM_INFO_PRIME_IMPORT;
+		if (prime & DRM_PRIME_CAP_EXPORT)
+			i->flags |= SEALBUF_DRM_INFO_PRIME_EXPORT;
+	}
+	sb_close(fd);
+}
+
+SEALBUF_EXPORT int sealbuf_drm_query(unsigned int index, struct sealbuf_drm_info *info)
+{
+	struct sealbuf_drm_info i = { .sz = sizeof(i) };
+	drmDevicePtr devs[MAX_DEVICES];
+	const char *node = NULL;
+	int n, r = sb_info_store(info, &i, offsetof(struct sealbuf_drm_info, node), sizeof(i));
+
+	if (r < 0)
+		return r;
+	n = drmGetDevices2(0, devs, MAX_DEVICES);
+	if (n > MAX_DEVICES)
+		n = MAX_DEVICES;
+	if (n > 0 && index < (unsigned int)n) {
+		node = pick_node(devs[index], 0);
+		if (node && node == devs[index]->nodes[DRM_NODE_RENDER])
+			i.flags |= SEALBUF_DRM_INFO_RENDER;
+		if (node)
+			describe_node(node, &i);
+	}
+	if (n > 0)
+		drmFreeDevices(devs, n);
+	if (n <= 0 || index >= (unsigned int)n)
+		return sb_fail(-ENODEV, SEALBUF_R_NO_DEVICE, "no DRM device %u: %d found",
+			       index, n < 0 ? 0 : n);
+	sb_info_store(info, &i, 0, sizeof(i));
+	return n;
+}
+
 #else /* !SEALBUF_HAVE_LIBDRM */
 
 static int no_libdrm(void)
@@ -195,6 +249,11 @@ SEALBUF_EXPORT int sealbuf_drm_import(int drm_fd, int dmabuf_fd, uint32_t *ret_h
 }
 
 SEALBUF_EXPORT int sealbuf_drm_release(int drm_fd, uint32_t handle)
+{
+	return no_libdrm();
+}
+
+SEALBUF_EXPORT int sealbuf_drm_query(unsigned int index, struct sealbuf_drm_info *info)
 {
 	return no_libdrm();
 }

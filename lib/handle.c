@@ -93,7 +93,7 @@ SEALBUF_EXPORT int sealbuf_region_share(const struct sealbuf_region *region,
 	return sb_share_fd(region, flags, ret_fd);
 }
 
-static int check_access(int fd, bool writable)
+int sb_check_access(int fd, bool writable)
 {
 	int fl = sb_fcntl(fd, F_GETFL, 0);
 
@@ -108,8 +108,8 @@ static int check_access(int fd, bool writable)
 	return 0;
 }
 
-static int check_size(int fd, enum sealbuf_kind kind, size_t size, size_t file_size,
-		      size_t page)
+int sb_check_size(int fd, enum sealbuf_kind kind, size_t size, size_t file_size,
+		  size_t page)
 {
 	size_t expected;
 	int r = sb_file_size(kind, size, page, &expected);
@@ -140,9 +140,9 @@ static int open_fd(int fd, size_t size, const struct sealbuf_open_opts *o,
 		ret = sb_check_seals(fd);
 	/* A non-empty mapping checks the access mode itself (EACCES). */
 	if (ret == 0 && file_size == 0)
-		ret = check_access(fd, writable);
+		ret = sb_check_access(fd, writable);
 	if (ret == 0)
-		ret = check_size(fd, kind, size, file_size, page);
+		ret = sb_check_size(fd, kind, size, file_size, page);
 	if (ret == 0)
 		ret = sb_region_new(&r);
 	if (ret < 0)

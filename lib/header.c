@@ -110,6 +110,14 @@ static void first_read(struct sealbuf_region *r)
 	r->seq = s0 & ~(uint64_t)1;
 }
 
+int sb_header_check(struct sb_header *h, enum sealbuf_kind kind, size_t capacity,
+		    size_t room, size_t page)
+{
+	int ret = check_ident(h, kind, page);
+
+	return ret < 0 ? ret : check_extent(h, capacity, room);
+}
+
 int sb_header_attach(struct sealbuf_region *r, size_t capacity, size_t page)
 {
 	struct sb_header *h = (struct sb_header *)(void *)r->map;
@@ -120,9 +128,7 @@ int sb_header_attach(struct sealbuf_region *r, size_t capacity, size_t page)
 		return sb_fail(-ERANGE, SEALBUF_R_HEADER_CAPACITY,
 			       "a %zu-byte file has no room for a %zu-byte header page",
 			       r->map_size, page);
-	ret = check_ident(h, r->kind, page);
-	if (ret == 0)
-		ret = check_extent(h, capacity, r->map_size - page);
+	ret = sb_header_check(h, r->kind, capacity, r->map_size - page, page);
 	if (ret < 0)
 		return ret;
 	r->hdr = h;

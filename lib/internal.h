@@ -14,6 +14,7 @@
 #include <syslog.h>
 
 #include "sealbuf.h"
+#include "shared/util.h" /* names, sb_now_ns, sb_read_text */
 
 #define SEALBUF_EXPORT __attribute__((visibility("default")))
 #define SB_PRINTF(a, b) __attribute__((format(printf, a, b)))
@@ -152,13 +153,10 @@ bool sb_hung_up(int fd);
 int sb_ioctl(int fd, unsigned long req, void *arg);
 int sb_madvise(void *addr, size_t len, int advice);
 size_t sb_page_size(void);
-/* Read a small text file (sysfs, cgroupfs) into @buf, NUL-terminated: its length or -errno. */
-ssize_t sb_read_text(const char *path, char *buf, size_t len);
 ssize_t sb_pwrite(int fd, const void *buf, size_t len, off_t off);
 /* Shared (not private) futex; @deadline_ns on CLOCK_MONOTONIC, UINT64_MAX = none. */
 int sb_futex_wait(uint32_t *addr, uint32_t val, uint64_t deadline_ns);
 int sb_futex_wake(uint32_t *addr);
-uint64_t sb_now_ns(void);
 void sb_yield(void);
 /* Round @n up to a multiple of @align (a power of two); false on overflow. */
 bool sb_round_up(size_t n, size_t align, size_t *ret);
@@ -178,6 +176,13 @@ int sb_check_memfd(int fd, size_t *ret_file_size, size_t *ret_page);
  * cannot hold: the kernel would OOM-kill the caller instead of failing.
  */
 int sb_check_memcg_room(size_t bytes);
+
+/*
+ * handle.c: the checks open makes besides the seal policy: the access mode
+ * allows the mapping asked; the file holds a region of @kind and @size.
+ */
+int sb_check_access(int fd, bool writable);
+int sb_check_size(int fd, enum sealbuf_kind kind, size_t size, size_t file_size, size_t page);
 
 /* handle.c: a new fd for @region (read-only reopen with SEALBUF_SHARE_RDONLY). */
 int sb_share_fd(const struct sealbuf_region *region, uint32_t flags, int *ret_fd);
@@ -203,6 +208,9 @@ int sb_file_size(enum sealbuf_kind kind, size_t size, size_t page, size_t *ret);
  */
 int sb_header_init(struct sealbuf_region *r, size_t capacity, size_t page);
 int sb_header_attach(struct sealbuf_region *r, size_t capacity, size_t page);
+/* The checks attach makes, on a header (or a copy of one) before @room payload bytes. */
+int sb_header_check(struct sb_header *h, enum sealbuf_kind kind, size_t capacity,
+		    size_t room, size_t page);
 /* A read-only handle of @r is going out: its holder cannot count itself as a waiter. */
 void sb_header_note_rdonly(const struct sealbuf_region *r);
 

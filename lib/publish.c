@@ -16,16 +16,6 @@
 #define POLL_NS 10000000u           /* read-only reader nobody wakes: look every 10 ms */
 #define NS_PER_MS 1000000u
 
-static const char *kind_name(enum sealbuf_kind kind)
-{
-	switch (kind) {
-	case SEALBUF_KIND_PLAIN: return "plain";
-	case SEALBUF_KIND_RESERVED: return "reserved";
-	case SEALBUF_KIND_MIRROR: return "mirror";
-	}
-	return "unknown";
-}
-
 static int check_kind(const struct sealbuf_region *r, bool mirror_ok, const char *what)
 {
 	if (!r)
@@ -34,7 +24,7 @@ static int check_kind(const struct sealbuf_region *r, bool mirror_ok, const char
 		return 0;
 	return sb_fail(-EMEDIUMTYPE, SEALBUF_R_WRONG_KIND,
 		       "%s needs a %s region; this one is %s", what,
-		       mirror_ok ? "reserved or mirror" : "reserved", kind_name(r->kind));
+		       mirror_ok ? "reserved or mirror" : "reserved", sb_kind_name(r->kind));
 }
 
 /* Our own open update would look like a stalled writer: refuse to wait on it. */

@@ -24,16 +24,6 @@ int sb_seal(int fd)
 	return r < 0 ? sb_fail_sys(r, "fcntl(F_ADD_SEALS)") : 0;
 }
 
-static int seals_str(int seals, char *buf, size_t len)
-{
-	return snprintf(buf, len, "%s%s%s%s%s%s", seals & F_SEAL_SEAL ? " SEAL" : "",
-			seals & F_SEAL_SHRINK ? " SHRINK" : "",
-			seals & F_SEAL_GROW ? " GROW" : "",
-			seals & F_SEAL_WRITE ? " WRITE" : "",
-			seals & F_SEAL_FUTURE_WRITE ? " FUTURE_WRITE" : "",
-			seals & F_SEAL_EXEC ? " EXEC" : "");
-}
-
 int sb_check_seals(int fd)
 {
 	char have[64];
@@ -43,7 +33,7 @@ int sb_check_seals(int fd)
 		return sb_fail(-EBADFD, SEALBUF_R_NOT_MEMFD,
 			       "fd %d has no seals at all (F_GET_SEALS: %s): not a memfd",
 			       fd, strerror(-seals));
-	seals_str(seals, have, sizeof(have));
+	sb_seals_str(seals, have, sizeof(have));
 	/* Files made without MFD_ALLOW_SEALING report SEAL alone, forever. */
 	if (seals == F_SEAL_SEAL)
 		return sb_fail(-EPERM, SEALBUF_R_NOT_SEALABLE,
@@ -51,11 +41,11 @@ int sb_check_seals(int fd)
 			       fd);
 	if (seals & SB_SEALS_FORBIDDEN)
 		return sb_fail(-EPERM, SEALBUF_R_SEALS_EXTRA,
-			       "fd %d carries seals {%s }: WRITE/FUTURE_WRITE forbid writers and dma-buf export",
+			       "fd %d carries seals { %s }: WRITE/FUTURE_WRITE forbid writers and dma-buf export",
 			       fd, have);
 	if ((seals & SB_SEALS_REQUIRED) != SB_SEALS_REQUIRED)
 		return sb_fail(-EPERM, SEALBUF_R_SEALS_MISSING,
-			       "fd %d carries seals {%s }, needs SHRINK GROW SEAL: its sender could still resize it",
+			       "fd %d carries seals { %s }, needs SHRINK GROW SEAL: its sender could still resize it",
 			       fd, have);
 	return 0;
 }

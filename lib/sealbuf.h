@@ -225,6 +225,56 @@ int sealbuf_region_open(int fd, size_t size, const struct sealbuf_open_opts *opt
 			struct sealbuf_region **ret_region);
 
 /* ------------------------------------------------------------------------ */
+/* Checking an fd without taking it                                          */
+/* ------------------------------------------------------------------------ */
+
+enum sealbuf_check_flags {
+	/* The mapping asked is read-only (as SEALBUF_OPEN_RDONLY): a read-only fd passes. */
+	SEALBUF_CHECK_RDONLY = 1u << 0,
+	/* Check .size as the declared size; without it, the size the fd states is taken. */
+	SEALBUF_CHECK_SIZE = 1u << 1,
+};
+
+struct sealbuf_check_opts {
+	size_t sz;      /* sizeof(struct sealbuf_check_opts) */
+	uint32_t flags; /* enum sealbuf_check_flags */
+	uint32_t kind;  /* declared enum sealbuf_kind; 0 = the kind its header states, else plain */
+	uint64_t size;  /* declared size (as for sealbuf_region_open), with SEALBUF_CHECK_SIZE */
+};
+
+enum sealbuf_fd_flags {
+	SEALBUF_FD_MEMFD = 1u << 0,  /* a memfd: .seals and .file_size are known */
+	SEALBUF_FD_HEADER = 1u << 1, /* starts with a sealbuf header: .capacity, .valid_size, .seq */
+};
+
+struct sealbuf_fd_info {
+	size_t sz;            /* sizeof(struct sealbuf_fd_info), set by the caller */
+	uint32_t flags;       /* enum sealbuf_fd_flags */
+	int32_t seals;        /* F_GET_SEALS of a memfd; -1 otherwise */
+	int32_t access;       /* O_RDONLY, O_WRONLY or O_RDWR; -1 when not open */
+	uint32_t kind;        /* the kind checked: declared, else the header's, else plain */
+	uint64_t file_size;   /* bytes in the file */
+	uint64_t size;        /* the size checked: declared, else the file's or header's */
+	uint64_t capacity;    /* header: the capacity it states (checked only on success) */
+	uint64_t valid_size;  /* header: the valid size last published, as it states */
+	uint64_t seq;         /* header: the sequence, as it states */
+};
+
+/*
+ * Check @fd as sealbuf_region_open() would (memfd, seals, access mode, size,
+ * header), without taking, mapping or changing it: @fd stays the caller's.
+ * @opts declare what open would be given (NULL: plain, read-write, the
+ * size the fd states). @info (may be NULL) describes the fd as far as it
+ * could be read, on success and on failure alike.
+ * Returns 0 when sealbuf_region_open() would accept @fd; otherwise the
+ * error open would give, with its reason (sealbuf_last_reason()). -EINVAL
+ * (SEALBUF_R_BAD_OPTS_SIZE, SEALBUF_R_UNKNOWN_FLAGS, an unknown kind)
+ * leaves @info untouched.
+ */
+int sealbuf_fd_check(int fd, const struct sealbuf_check_opts *opts,
+		     struct sealbuf_fd_info *info);
+
+/* ------------------------------------------------------------------------ */
 /* Sending regions over AF_UNIX sockets                                      */
 /* ------------------------------------------------------------------------ */
 
@@ -548,6 +598,37 @@ int sealbuf_udmabuf_query(struct sealbuf_udmabuf_info *info);
  */
 int sealbuf_udmabuf_check(void);
 
+enum sealbuf_udmabuf_diag_flags {
+	SEALBUF_UDMABUF_DIAG_DRIVER = 1u << 0,   /* /sys/module/udmabuf: the kernel has udmabuf */
+	SEALBUF_UDMABUF_DIAG_NODE = 1u << 1,     /* /dev/udmabuf exists */
+	SEALBUF_UDMABUF_DIAG_CHRDEV = 1u << 2,   /* and is a character device */
+	SEALBUF_UDMABUF_DIAG_OPENS = 1u << 3,    /* and this process opens it read-write */
+	SEALBUF_UDMABUF_DIAG_IN_GROUP = 1u << 4, /* this process is in the node's group */
+	SEALBUF_UDMABUF_DIAG_LIMITS = 1u << 5,   /* size_limit_mb and list_limit were read */
+};
+
+struct sealbuf_udmabuf_diag {
+	size_t sz;              /* sizeof(struct sealbuf_udmabuf_diag), set by the caller */
+	uint32_t flags;         /* enum sealbuf_udmabuf_diag_flags */
+	int32_t error;          /* 0, or what sealbuf_udmabuf_check() returns */
+	uint32_t reason;        /* enum sealbuf_reason of .error; SEALBUF_R_NONE if 0 */
+	uint32_t node_mode;     /* /dev/udmabuf's permission bits (st_mode & 07777) */
+	uint32_t node_uid;      /* its owner */
+	uint32_t node_gid;      /* its group */
+	uint32_t size_limit_mb; /* live limits, as sealbuf_udmabuf_query() */
+	uint32_t list_limit;
+	char text[512];         /* why export cannot work, with the fix; "" when it can */
+};
+
+/*
+ * Why dma-buf export does or does not work for this process, in parts a
+ * tool can show: the driver, the node, its owner and mode, whether it opens
+ * and the library's text with the fix (as sealbuf_udmabuf_check() gives
+ * it), and the limits. Absence is not an error. Fills the first @diag->sz
+ * bytes. Errors: -EINVAL (NULL, SEALBUF_R_BAD_OPTS_SIZE).
+ */
+int sealbuf_udmabuf_diagnose(struct sealbuf_udmabuf_diag *diag);
+
 enum sealbuf_sync_flags {
 	SEALBUF_SYNC_READ = 1u << 0,  /* the CPU reads what a device wrote */
 	SEALBUF_SYNC_WRITE = 1u << 1, /* the CPU writes for a device to read */
@@ -623,6 +704,30 @@ int sealbuf_drm_import(int drm_fd, int dmabuf_fd, uint32_t *ret_handle);
 
 /* Close the GEM @handle on @drm_fd. Errors: -EINVAL (no such handle), -EOPNOTSUPP. */
 int sealbuf_drm_release(int drm_fd, uint32_t handle);
+
+enum sealbuf_drm_info_flags {
+	SEALBUF_DRM_INFO_RENDER = 1u << 0,       /* .node is a render node (else primary) */
+	SEALBUF_DRM_INFO_OPENS = 1u << 1,        /* it opened read-write for this process */
+	SEALBUF_DRM_INFO_PRIME_IMPORT = 1u << 2, /* the driver imports dma-bufs */
+	SEALBUF_DRM_INFO_PRIME_EXPORT = 1u << 3, /* the driver exports dma-bufs */
+};
+
+struct sealbuf_drm_info {
+	size_t sz;       /* sizeof(struct sealbuf_drm_info), set by the caller */
+	uint32_t flags;  /* enum sealbuf_drm_info_flags */
+	int32_t error;   /* 0, or -errno from opening .node (-EACCES: not in its group) */
+	char node[64];   /* "/dev/dri/renderD128": what sealbuf_drm_open() would open */
+	char driver[32]; /* "vgem", "i915", ...; "" when the node did not open */
+};
+
+/*
+ * Describe the @index-th DRM device drmGetDevices2() lists (its render node,
+ * or its primary node when it has none). Returns the number of devices
+ * (> @index). Errors: -EINVAL (NULL, SEALBUF_R_BAD_OPTS_SIZE), -ENODEV
+ * (SEALBUF_R_NO_DEVICE: @index is not below the number of devices, which
+ * may be 0), -EOPNOTSUPP (built without libdrm).
+ */
+int sealbuf_drm_query(unsigned int index, struct sealbuf_drm_info *info);
 
 #ifdef __cplusplus
 }

@@ -155,29 +155,6 @@ void sb_yield(void)
 	sched_yield();
 }
 
-uint64_t sb_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-ssize_t sb_read_text(const char *path, char *buf, size_t len)
-{
-	ssize_t n;
-	int fd = sb_open(path, O_RDONLY);
-
-	if (fd < 0)
-		return fd;
-	n = RETRY_EINTR(read(fd, buf, len - 1));
-	sb_close(fd);
-	if (n < 0)
-		return n;
-	buf[n] = '\0';
-	return n;
-}
-
 size_t sb_page_size(void)
 {
 	static size_t page;
@@ -219,13 +196,8 @@ const char *sb_describe_fd(int fd, char *buf, size_t len)
 
 	if (fstat(fd, &st) < 0)
 		return "not an open fd";
-	switch (st.st_mode & S_IFMT) {
-	case S_IFIFO: return "a pipe";
-	case S_IFSOCK: return "a socket";
-	case S_IFCHR: return "a character device";
-	case S_IFBLK: return "a block device";
-	case S_IFDIR: return "a directory";
-	}
+	if (!S_ISREG(st.st_mode) && (st.st_mode & S_IFMT) != 0)
+		return sb_file_type_name(st.st_mode);
 	if (fstatfs(fd, &sfs) < 0)
 		return "a file on an unknown filesystem";
 	if (sfs.f_type == DMA_BUF_MAGIC)

@@ -979,7 +979,11 @@ static void ls_lists(void **state)
 	assert_status(&o, XS_OK);
 	assert_has(o.out, "PID");
 	assert_has(o.out, "test-cli-ls");
-	assert_has(o.out, "8192");
+	assert_has(o.out, " 8K ");
+	out_free(&o);
+	run(&o, "ls", "--bytes", "--pid", pid);
+	assert_status(&o, XS_OK);
+	assert_has(o.out, " 8192 ");
 	out_free(&o);
 	run(&o, "ls", "--pid", pid, "--json", "--type", "memfd");
 	assert_status(&o, XS_OK);

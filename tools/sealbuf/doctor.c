@@ -17,15 +17,10 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 #include <linux/videodev2.h>
-#ifdef HAVE_LIBDRM
-#include <xf86drm.h>
-#endif
 
-#include "internal.h"
 #include "sysinfo.h"
 #include "tool.h"
 
@@ -45,6 +40,10 @@ struct check {
 	char fix[512];
 };
 
+#ifndef MFD_NOEXEC_SEAL
+#define MFD_NOEXEC_SEAL 0x0008U
+#endif
+
 #define MAX_CHECKS 48
 #define MAX_DEVICES 16
 
@@ -60,12 +59,8 @@ struct doctor {
 	int n;
 	bool export_works;
 	char why[512];          /* why export will not work */
-	bool udmabuf_present;   /* /sys/module/udmabuf: the driver is in the kernel */
+	struct sealbuf_udmabuf_diag diag; /* the library's diagnosis of /dev/udmabuf */
 	bool udmabuf_module;    /* built as a module (never upstream, but some kernels differ) */
-	bool node_present;
-	int udmabuf_fd;         /* open /dev/udmabuf, or -1 */
-	long size_limit_mb, list_limit;
-	bool limits_known;
 	struct device drm[MAX_DEVICES], v4l2[MAX_DEVICES];
 	int ndrm, nv4l2;
 };
@@ -123,7 +118,7 @@ static void check_memfd(struct doctor *d)
 {
 	struct sealbuf_region *r;
 	struct check *c;
-	int ret = sealbuf_region_create(sb_page_size(), NULL, &r);
+	int ret = sealbuf_region_create((size_t)sysconf(_SC_PAGESIZE), NULL, &r);
 
 	if (ret < 0) {
 		c = add(d, "memfd", ST_FAIL, "cannot create a sealed region: %s: %s",
@@ -140,12 +135,12 @@ static void check_memfd(struct doctor *d)
 static void check_noexec(struct doctor *d)
 {
 	long sysctl = -1;
-	int fd = sb_memfd_create("sealbuf-doctor", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL);
+	int fd = memfd_create("sealbuf-doctor", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL);
 	struct check *c;
 
-	sysinfo_read_long("/proc/sys/vm/memfd_noexec", &sysctl);
+	sb_read_long("/proc/sys/vm/memfd_noexec", &sysctl);
 	if (fd >= 0) {
-		sb_close(fd);
+		close(fd);
 		c = add(d, "noexec", ST_OK, "MFD_NOEXEC_SEAL is supported: regions can never be made executable");
 	} else {
 		c = add(d, "noexec", ST_WARN,
@@ -159,41 +154,37 @@ static void check_noexec(struct doctor *d)
 
 /* ---- /dev/udmabuf ---- */
 
+/* Why the node is missing: the kernel's configuration (the library cannot read it). */
+static const char *missing_why(struct doctor *d, char *src, size_t len)
+{
+	char mod[512];
+	enum kconfig_state k = sysinfo_kconfig("UDMABUF", src, len);
+
+	if (d->diag.flags & SEALBUF_UDMABUF_DIAG_DRIVER)
+		return "the kernel has udmabuf (/sys/module/udmabuf) but /dev is not devtmpfs, "
+		       "or a container hides the device";
+	if (k == KCONFIG_MODULE || sysinfo_find_module("udmabuf", mod, sizeof(mod))) {
+		d->udmabuf_module = true;
+		return "udmabuf is built as a module that is not loaded";
+	}
+	if (k == KCONFIG_NOT_SET)
+		return "the kernel was built without CONFIG_UDMABUF (\"# CONFIG_UDMABUF is not set\")";
+	return k == KCONFIG_YES ? "CONFIG_UDMABUF=y, which contradicts the missing driver"
+				: "the kernel lacks CONFIG_UDMABUF or the module is not loaded";
+}
+
 static void missing_node(struct doctor *d)
 {
-	char src[128], mod[512];
-	enum kconfig_state k = sysinfo_kconfig("UDMABUF", src, sizeof(src));
-	struct check *c;
+	char src[128];
+	const char *why = missing_why(d, src, sizeof(src));
+	struct check *c = add(d, "udmabuf", ST_FAIL, "/dev/udmabuf is missing: %s (kernel config: %s)",
+			      why, src[0] ? src : "not found");
 
-	if (d->udmabuf_present) {
-		c = add(d, "udmabuf", ST_FAIL,
-			"/dev/udmabuf is missing although the kernel has udmabuf (/sys/module/udmabuf exists): "
-			"/dev is not devtmpfs, or a container hides the device");
-		fix(c, "mount devtmpfs on /dev, or pass the device into the container "
-		       "(docker/podman: --device /dev/udmabuf)");
-		set_why(d, "/dev/udmabuf is missing (the driver is loaded but has no device node here)");
-	} else if (k == KCONFIG_MODULE || sysinfo_find_module("udmabuf", mod, sizeof(mod))) {
-		d->udmabuf_module = true;
-		c = add(d, "udmabuf", ST_FAIL, "/dev/udmabuf is missing: udmabuf is built as a module that is not loaded");
+	if (d->udmabuf_module)
 		fix(c, "modprobe udmabuf, and install sealbuf's modules-load.d file to load it at boot");
-		set_why(d, "/dev/udmabuf is missing: the udmabuf module is not loaded");
-	} else if (k == KCONFIG_NOT_SET) {
-		c = add(d, "udmabuf", ST_FAIL,
-			"/dev/udmabuf is missing: the kernel was built without CONFIG_UDMABUF (%s: "
-			"\"# CONFIG_UDMABUF is not set\"; no /sys/module/udmabuf)", src);
-		fix(c, "boot a kernel built with CONFIG_UDMABUF=y (most distribution kernels have it; "
-		       "Debian 12's default 6.1 kernel does not, its linux-image-6.12-amd64 does)");
-		set_why(d,
-			 "/dev/udmabuf is missing: the kernel was built without CONFIG_UDMABUF");
-	} else {
-		c = add(d, "udmabuf", ST_FAIL,
-			"/dev/udmabuf is missing: the kernel lacks CONFIG_UDMABUF or the module is not loaded "
-			"(no /sys/module/udmabuf; %s%s)", src,
-			k == KCONFIG_YES ? " says CONFIG_UDMABUF=y, which contradicts the missing driver" : "");
-		fix(c, "try modprobe udmabuf; if there is no such module, boot a kernel built with CONFIG_UDMABUF=y");
-		set_why(d,
-			 "/dev/udmabuf is missing: the kernel lacks CONFIG_UDMABUF or the module is not loaded");
-	}
+	else
+		fix(c, "%s", d->diag.text);
+	set_why(d, "/dev/udmabuf is missing: %s", why);
 }
 
 static const char *rule_hint(char *buf, size_t len)
@@ -207,78 +198,70 @@ static const char *rule_hint(char *buf, size_t len)
 	return buf;
 }
 
-static void open_node(struct doctor *d, const struct stat *st)
+static void node_verdict(struct doctor *d)
 {
-	char grp[64], groups[512], hint[1200], owner[128];
-	bool member = sysinfo_groups(st->st_gid, groups, sizeof(groups));
+	const struct sealbuf_udmabuf_diag *g = &d->diag;
+	char grp[64], groups[512], hint[1200], owner[160];
+	struct passwd *pw = getpwuid((uid_t)g->node_uid);
 	struct check *c;
-	int fd = open("/dev/udmabuf", O_RDWR | O_CLOEXEC), e = errno;
-	struct passwd *pw = getpwuid(st->st_uid);
 
-	sysinfo_group_name(st->st_gid, grp, sizeof(grp));
+	sysinfo_groups((gid_t)g->node_gid, groups, sizeof(groups));
+	sysinfo_group_name((gid_t)g->node_gid, grp, sizeof(grp));
 	if (pw)
-		snprintf(owner, sizeof(owner), "%s:%s %04o", pw->pw_name, grp,
-			 (unsigned)(st->st_mode & 07777));
+		snprintf(owner, sizeof(owner), "%s:%s %04o", pw->pw_name, grp, g->node_mode);
 	else
-		snprintf(owner, sizeof(owner), "uid %u:%s %04o", (unsigned)st->st_uid, grp,
-			 (unsigned)(st->st_mode & 07777));
-	if (fd >= 0) {
-		d->udmabuf_fd = fd;
+		snprintf(owner, sizeof(owner), "uid %u:%s %04o", g->node_uid, grp, g->node_mode);
+	if (g->flags & SEALBUF_UDMABUF_DIAG_OPENS) {
 		add(d, "udmabuf", ST_OK, "/dev/udmabuf is present (%s) and opens read-write for you (uid %u, groups %s)",
 		    owner, (unsigned)geteuid(), groups);
 		return;
 	}
 	c = add(d, "udmabuf", ST_FAIL, "/dev/udmabuf (%s) does not open for you (uid %u, groups %s): %s%s",
-		owner, (unsigned)geteuid(), groups, strerror(e), rule_hint(hint, sizeof(hint)));
-	if (e == EACCES && st->st_gid != 0 && !member)
-		fix(c, "add yourself to group %s (usermod -aG %s $USER, then log in again)", grp, grp);
-	else if (e == EACCES)
-		fix(c, "install sealbuf's udev rule (meson install; udevadm control --reload; "
-		       "udevadm trigger /dev/udmabuf) and join the group it names, or run as root");
-	set_why(d, "/dev/udmabuf does not open for this user: %s", strerror(e));
+		owner, (unsigned)geteuid(), groups, strerror(-g->error), rule_hint(hint, sizeof(hint)));
+	fix(c, "%s", g->text);
+	set_why(d, "/dev/udmabuf does not open for this user: %s", strerror(-g->error));
 }
 
 static void check_udmabuf(struct doctor *d)
 {
-	struct stat st, sm;
-
-	d->udmabuf_present = stat("/sys/module/udmabuf", &sm) == 0;
-	if (stat("/dev/udmabuf", &st) < 0) {
+	d->diag.sz = sizeof(d->diag);
+	sealbuf_udmabuf_diagnose(&d->diag);
+	if (!(d->diag.flags & SEALBUF_UDMABUF_DIAG_NODE)) {
 		missing_node(d);
 		return;
 	}
-	d->node_present = true;
-	if (!S_ISCHR(st.st_mode)) {
+	if (!(d->diag.flags & SEALBUF_UDMABUF_DIAG_CHRDEV)) {
 		struct check *c = add(d, "udmabuf", ST_FAIL, "/dev/udmabuf exists but is not a character device");
 		fix(c, "remove it and let devtmpfs/udev create the node");
 		set_why(d, "/dev/udmabuf is not a character device");
 		return;
 	}
-	open_node(d, &st);
+	node_verdict(d);
 }
 
 /* The proof: turn a sealed one-page region into a dma-buf, as a program would. */
 static void check_export(struct doctor *d)
 {
 	SEALBUF_OPTS(sealbuf_export_opts, o, .name = "sealbuf-doctor");
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	struct sealbuf_region *r;
 	struct check *c;
 	int fd, ret;
 
-	if (d->udmabuf_fd < 0) {
+	if (!(d->diag.flags & SEALBUF_UDMABUF_DIAG_OPENS)) {
 		add(d, "export", ST_SKIP, "dma-buf export not tried: /dev/udmabuf is not usable");
 		return;
 	}
-	if (sealbuf_region_create(sb_page_size(), NULL, &r) < 0) {
+	if (sealbuf_region_create(page, NULL, &r) < 0) {
 		add(d, "export", ST_SKIP, "dma-buf export not tried: no region to export");
 		return;
 	}
 	ret = sealbuf_region_export(r, &o, &fd);
 	if (ret == 0) {
-		sb_close(fd);
+		close(fd);
 		d->export_works = true;
 		add(d, "export", ST_OK, "a sealed %zu-byte region became a dma-buf (sealbuf_region_export, UDMABUF_CREATE)",
-		    sb_page_size());
+		    page);
 	} else {
 		c = add(d, "export", ST_FAIL, "sealbuf_region_export of a sealed region failed: %s: %s",
 			sealbuf_reason_name(sealbuf_last_reason()), sealbuf_last_error());
@@ -290,25 +273,22 @@ static void check_export(struct doctor *d)
 
 static void check_limits(struct doctor *d)
 {
-	struct sealbuf_udmabuf_info info = { .sz = sizeof(info) };
+	const struct sealbuf_udmabuf_diag *g = &d->diag;
 	struct check *c;
 
-	if (sealbuf_udmabuf_query(&info) < 0 || !(info.state & SEALBUF_UDMABUF_LIMITS)) {
+	if (!(g->flags & SEALBUF_UDMABUF_DIAG_LIMITS)) {
 		add(d, "limits", ST_SKIP, "udmabuf limits unknown: /sys/module/udmabuf/parameters is not there");
 		return;
 	}
-	d->limits_known = true;
-	d->size_limit_mb = info.size_limit_mb;
-	d->list_limit = info.list_limit;
-	c = add(d, "limits", ST_INFO, "udmabuf size_limit_mb = %ld (dma-bufs up to %ld MiB; "
-		"sealbuf_region_export_split cuts larger regions), list_limit = %ld ranges",
-		d->size_limit_mb, d->size_limit_mb, d->list_limit);
+	c = add(d, "limits", ST_INFO, "udmabuf size_limit_mb = %u (dma-bufs up to %u MiB; "
+		"sealbuf_region_export_split cuts larger regions), list_limit = %u ranges",
+		g->size_limit_mb, g->size_limit_mb, g->list_limit);
 	fix(c, "to raise it (root): echo 256 > /sys/module/udmabuf/parameters/size_limit_mb, "
 	       "or udmabuf.size_limit_mb=256 on the kernel command line");
-	if (d->size_limit_mb >= 2048) {
+	if (g->size_limit_mb >= 2048) {
 		c = add(d, "limits-overflow", ST_WARN,
-			"size_limit_mb = %ld: kernels without the CVE-2025-37803 fix overflow at 2048 or more",
-			d->size_limit_mb);
+			"size_limit_mb = %u: kernels without the CVE-2025-37803 fix overflow at 2048 or more",
+			g->size_limit_mb);
 		fix(c, "keep size_limit_mb below 2048 unless the kernel has the fix");
 	}
 }
@@ -339,9 +319,9 @@ static void check_hugepages(struct doctor *d)
 		char p[600];
 		long nr = 0, fr = 0;
 		snprintf(p, sizeof(p), "%s/nr_hugepages", g.gl_pathv[i]);
-		sysinfo_read_long(p, &nr);
+		sb_read_long(p, &nr);
 		snprintf(p, sizeof(p), "%s/free_hugepages", g.gl_pathv[i]);
-		sysinfo_read_long(p, &fr);
+		sb_read_long(p, &fr);
 		total += nr;
 		if (used < sizeof(list))
 			used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s: %ld reserved, %ld free",
@@ -356,60 +336,48 @@ static void check_hugepages(struct doctor *d)
 
 /* ---- DRM and V4L2 devices ---- */
 
-#ifdef HAVE_LIBDRM
-static void describe_drm(struct device *dv, const char *node)
+static void describe_drm(struct device *dv, const struct sealbuf_drm_info *i)
 {
-	int fd = open(node, O_RDWR | O_CLOEXEC);
-	drmVersionPtr v;
-	uint64_t prime = 0;
-
-	snprintf(dv->node, sizeof(dv->node), "%s", node);
-	if (fd < 0) {
-		snprintf(dv->note, sizeof(dv->note), "cannot open: %s%s", strerror(errno),
-			 errno == EACCES ? " (join group render)" : "");
-		return;
-	}
-	v = drmGetVersion(fd);
-	if (v) {
-		snprintf(dv->driver, sizeof(dv->driver), "%.*s", v->name_len, v->name);
-		drmFreeVersion(v);
-	}
-	if (drmGetCap(fd, DRM_CAP_PRIME, &prime) == 0)
+	snprintf(dv->node, sizeof(dv->node), "%s", i->node);
+	snprintf(dv->driver, sizeof(dv->driver), "%s", i->driver);
+	if (!(i->flags & SEALBUF_DRM_INFO_OPENS))
+		snprintf(dv->note, sizeof(dv->note), "cannot open: %s%s", strerror(-i->error),
+			 i->error == -EACCES ? " (join group render)" : "");
+	else
 		snprintf(dv->note, sizeof(dv->note), "PRIME import %s",
-			 prime & DRM_PRIME_CAP_IMPORT ? "supported: can take a sealbuf dma-buf" : "NOT supported");
-	close(fd);
+			 i->flags & SEALBUF_DRM_INFO_PRIME_IMPORT ? "supported: can take a sealbuf dma-buf"
+								  : "NOT supported");
 }
-#endif
 
 static void check_drm(struct doctor *d)
 {
-#ifdef HAVE_LIBDRM
-	drmDevicePtr devs[MAX_DEVICES];
+	struct sealbuf_drm_info info = { .sz = sizeof(info) };
 	char list[1024] = "";
 	size_t used = 0;
-	int n = drmGetDevices2(0, devs, MAX_DEVICES);
+	int n = sealbuf_drm_query(0, &info);
 	struct check *c;
 
+	if (n == -EOPNOTSUPP) {
+		add(d, "drm", ST_SKIP, "DRM devices not listed: this sealbuf was built without libdrm");
+		return;
+	}
 	for (int i = 0; i < n && d->ndrm < MAX_DEVICES; i++) {
-		int type = devs[i]->available_nodes & (1 << DRM_NODE_RENDER) ? DRM_NODE_RENDER : DRM_NODE_PRIMARY;
-		struct device *dv = &d->drm[d->ndrm++];
-		describe_drm(dv, devs[i]->nodes[type]);
+		struct device *dv = &d->drm[d->ndrm];
+		if (i && sealbuf_drm_query((unsigned int)i, &info) < 0)
+			break; /* a device went away meanwhile */
+		describe_drm(dv, &info);
+		d->ndrm++;
 		if (used < sizeof(list))
 			used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s (%s, %s)",
 						 i ? "; " : "", dv->node, dv->driver[0] ? dv->driver : "?",
 						 dv->note);
 	}
-	if (n > 0)
-		drmFreeDevices(devs, n < MAX_DEVICES ? n : MAX_DEVICES);
 	if (d->ndrm == 0) {
 		c = add(d, "drm", ST_INFO, "no DRM devices found through libdrm");
 		fix(c, "for a test device that imports dma-bufs: modprobe vgem (CONFIG_DRM_VGEM)");
 	} else {
 		add(d, "drm", ST_OK, "DRM devices: %s", list);
 	}
-#else
-	add(d, "drm", ST_SKIP, "DRM devices not listed: this sealbuf was built without libdrm");
-#endif
 }
 
 static void describe_v4l2(struct device *dv, const char *name)
@@ -420,7 +388,7 @@ static void describe_v4l2(struct device *dv, const char *name)
 
 	snprintf(dv->node, sizeof(dv->node), "/dev/%s", name);
 	snprintf(path, sizeof(path), "/sys/class/video4linux/%s/name", name);
-	sysinfo_read_line(path, dv->card, sizeof(dv->card));
+	sb_read_line(path, dv->card, sizeof(dv->card));
 	fd = open(dv->node, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		snprintf(dv->note, sizeof(dv->note), "cannot open: %s%s", strerror(errno),
@@ -508,7 +476,7 @@ static void check_behaviours(struct doctor *d)
 	add(d, "note-memory", ST_INFO,
 	    "memfds are not limited by /dev/shm's size: sealbuf reserves their memory with fallocate at creation "
 	    "so a full machine fails there, not later with SIGBUS");
-	if (sysinfo_read_long("/proc/sys/vm/max_map_count", &maps) == 0) {
+	if (sb_read_long("/proc/sys/vm/max_map_count", &maps) == 0) {
 		c = add(d, "note-maps", ST_INFO, "vm.max_map_count = %ld: each mapped region is one mapping", maps);
 		if (maps < 65530)
 			fix(c, "raise it for many regions: sysctl vm.max_map_count=262144");
@@ -569,12 +537,12 @@ static void print_json(const struct doctor *d, const struct utsname *u)
 	json_bool(&j, "dmabuf_export", d->export_works);
 	json_str(&j, "reason", d->export_works ? NULL : d->why);
 	json_begin_obj(&j, "udmabuf");
-	json_bool(&j, "driver", d->udmabuf_present);
-	json_bool(&j, "node", d->node_present);
-	json_bool(&j, "usable", d->udmabuf_fd >= 0);
-	if (d->limits_known) {
-		json_int(&j, "size_limit_mb", d->size_limit_mb);
-		json_int(&j, "list_limit", d->list_limit);
+	json_bool(&j, "driver", d->diag.flags & SEALBUF_UDMABUF_DIAG_DRIVER);
+	json_bool(&j, "node", d->diag.flags & SEALBUF_UDMABUF_DIAG_NODE);
+	json_bool(&j, "usable", d->diag.flags & SEALBUF_UDMABUF_DIAG_OPENS);
+	if (d->diag.flags & SEALBUF_UDMABUF_DIAG_LIMITS) {
+		json_uint(&j, "size_limit_mb", d->diag.size_limit_mb);
+		json_uint(&j, "list_limit", d->diag.list_limit);
 	} else {
 		json_null(&j, "size_limit_mb");
 		json_null(&j, "list_limit");
@@ -622,7 +590,6 @@ int cmd_doctor(int argc, char **argv)
 		return tool_usage_error("unexpected argument '%s'", argv[optind]);
 	}
 	uname(&u);
-	d->udmabuf_fd = -1;
 	check_memfd(d);
 	check_noexec(d);
 	check_udmabuf(d);
@@ -639,7 +606,6 @@ int cmd_doctor(int argc, char **argv)
 	else
 		print_text(d, &u);
 	ret = d->export_works ? SBX_OK : SBX_NO;
-	sb_close(d->udmabuf_fd);
 	free(d);
 	return ret;
 }

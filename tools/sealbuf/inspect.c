@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * sealbuf inspect: what an fd is, and whether it passes the sealing policy
- * that sealbuf_region_open() applies to a peer's fd (lib/seal_policy.c): a
- * memfd, sealed SHRINK|GROW|SEAL, without WRITE/FUTURE_WRITE, not write-only.
- * Nothing is mapped: this is the check alone.
+ * sealbuf inspect: what an fd is, and whether sealbuf_region_open() would
+ * accept it. The verdict is the library's own (sealbuf_fd_check(): memfd,
+ * seals, access, size, header), made on an fd that is never mapped. Paths
+ * are opened O_PATH first, so a device, FIFO or socket is described without
+ * being opened for real.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,26 +15,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal.h"
 #include "region-io.h"
 #include "tool.h"
 
 struct verdict {
-	bool ok;
-	const char *reason;
-	char text[512];
-	char what[128];
-	bool has_header;       /* a sealbuf header, as it says (unchecked) */
-	uint32_t kind;
-	uint64_t capacity, size, seq;
+	int err;                  /* sealbuf_fd_check()'s answer */
+	const char *reason;       /* its reason's name when it refused */
+	char text[512];           /* the library's text */
+	char what[64];            /* "a memfd", "a character device", ... */
+	struct sealbuf_fd_info info;
 };
-
-static void fail(struct verdict *v, enum sealbuf_reason reason, const char *text)
-{
-	v->ok = false;
-	v->reason = sealbuf_reason_name(reason);
-	snprintf(v->text, sizeof(v->text), "%s", text);
-}
 
 /* /proc/PID/fd/N or /proc/self/fd/N: describe it from the holder's side. */
 static bool proc_fd_path(const char *path, int *pid, int *fd)
@@ -48,77 +39,40 @@ static bool proc_fd_path(const char *path, int *pid, int *fd)
 	       (*pid = atoi(pidbuf)) > 0;
 }
 
-/* The library's text names our duplicate ("fd 5"): name what the user gave instead. */
-static void fail_renamed(struct verdict *v, int fd, const char *label)
+/* Ask the library; a read-only mapping is what inspect's user would ask for. */
+static void check_fd(int fd, const struct fd_info *fi, struct verdict *v)
 {
-	char ours[24], text[512];
-	const char *e = sealbuf_last_error(), *at;
-
-	snprintf(ours, sizeof(ours), "fd %d ", fd);
-	at = strstr(e, ours);
-	if (at)
-		snprintf(text, sizeof(text), "%.*s%s %s", (int)(at - e), e, label, at + strlen(ours));
-	else
-		snprintf(text, sizeof(text), "%s", e);
-	fail(v, sealbuf_last_reason(), text);
-}
-
-/* Run the library's policy checks on @fd, which we own; @label is what the user named. */
-static void check_fd(int fd, const char *label, const struct fd_info *fi, struct verdict *v)
-{
-	char what[128];
-	size_t fsize, page;
-
-	snprintf(v->what, sizeof(v->what), "%s", sb_describe_fd(fd, what, sizeof(what)));
-	if (sb_check_memfd(fd, &fsize, &page) < 0 || sb_check_seals(fd) < 0) {
-		fail_renamed(v, fd, label);
-		return;
-	}
-	if (fi->accmode == O_WRONLY) {
-		fail(v, SEALBUF_R_ACCESS_MODE, "the fd is write-only: it cannot be mapped");
-		return;
-	}
-	v->ok = true;
-	snprintf(v->text, sizeof(v->text), "a sealed memfd that sealbuf_region_open() accepts");
-	v->has_header = rio_peek_header(fd, &v->kind, &v->capacity, &v->size, &v->seq);
-}
-
-static int check_path(const char *path, const struct fd_info *fi, struct verdict *v)
-{
+	SEALBUF_OPTS(sealbuf_check_opts, o, .flags = SEALBUF_CHECK_RDONLY);
 	struct stat st;
-	char text[256];
-	int fd;
 
-	if (fi->type == FD_DMABUF) {
-		snprintf(v->what, sizeof(v->what), "a dma-buf");
-		fail(v, SEALBUF_R_NOT_MEMFD,
-		     "a dma-buf, not a memfd: only memfds are shared as sealbuf regions");
-		return 0;
+	v->info.sz = sizeof(v->info);
+	v->err = sealbuf_fd_check(fd, &o, &v->info);
+	if (v->err < 0) {
+		v->reason = sealbuf_reason_name(sealbuf_last_reason());
+		snprintf(v->text, sizeof(v->text), "%s", sealbuf_last_error());
+	} else {
+		snprintf(v->text, sizeof(v->text), "a sealed memfd that sealbuf_region_open() accepts");
 	}
-	if (stat(path, &st) < 0)
-		return tool_error(tool_exit_for_errno(errno), "%s: %s", path, strerror(errno));
-	if (!S_ISREG(st.st_mode)) {
+	if (fi->type != FD_OTHER)
 		snprintf(v->what, sizeof(v->what), "%s",
-			 S_ISCHR(st.st_mode) ? "a character device" : S_ISFIFO(st.st_mode) ? "a FIFO" :
-			 S_ISSOCK(st.st_mode) ? "a socket" : S_ISDIR(st.st_mode) ? "a directory" :
-			 "a special file");
-		snprintf(text, sizeof(text), "%s is %s, not a memfd", path, v->what);
-		fail(v, SEALBUF_R_NOT_MEMFD, text);
-		return 0;
-	}
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return tool_error(tool_exit_for_errno(errno), "cannot open %s: %s", path,
-				  strerror(errno));
-	check_fd(fd, path, fi, v);
-	close(fd);
-	return 0;
+			 fi->type == FD_MEMFD ? "a memfd" : "a dma-buf");
+	else
+		snprintf(v->what, sizeof(v->what), "%s",
+			 fstat(fd, &st) == 0 ? sb_file_type_name(st.st_mode) : "not open");
 }
 
-static const char *accmode_str(int m)
+static void json_header(struct json *j, const struct sealbuf_fd_info *i)
 {
-	return m == O_RDONLY ? "read-only" : m == O_WRONLY ? "write-only" :
-	       m == O_RDWR ? "read-write" : NULL;
+	if (!(i->flags & SEALBUF_FD_HEADER)) {
+		json_null(j, "header");
+		return;
+	}
+	json_begin_obj(j, "header");
+	json_str(j, "kind", sb_kind_name(i->kind));
+	json_uint(j, "capacity", i->capacity);
+	json_uint(j, "size", i->valid_size);
+	json_uint(j, "seq", i->seq);
+	json_end_obj(j);
 }
 
 static void print_json(const char *target, const struct fd_info *fi, const struct verdict *v)
@@ -136,71 +90,62 @@ static void print_json(const char *target, const struct fd_info *fi, const struc
 		json_uint(&j, "size", fi->size);
 	else
 		json_null(&j, "size");
-	rio_json_seals(&j, "seals", fi->seals);
-	json_str(&j, "access", accmode_str(fi->accmode));
+	json_seals(&j, "seals", fi->seals);
+	json_str(&j, "access", sb_access_name(fi->accmode));
 	json_uint(&j, "inode", fi->ino);
 	json_str(&j, "exporter", fi->type == FD_DMABUF ? fi->exp_name : NULL);
-	if (v->has_header) {
-		json_begin_obj(&j, "header");
-		json_str(&j, "kind", rio_kind_name(v->kind));
-		json_uint(&j, "capacity", v->capacity);
-		json_uint(&j, "size", v->size);
-		json_uint(&j, "seq", v->seq);
-		json_end_obj(&j);
-	} else {
-		json_null(&j, "header");
-	}
-	json_bool(&j, "ok", v->ok);
-	json_str(&j, "reason", v->ok ? NULL : v->reason);
-	json_str(&j, "error", v->ok ? NULL : v->text);
+	json_header(&j, &v->info);
+	json_bool(&j, "ok", v->err == 0);
+	json_str(&j, "reason", v->err ? v->reason : NULL);
+	json_str(&j, "error", v->err ? v->text : NULL);
 	json_end_obj(&j);
 	json_done(&j);
 }
 
 static void print_text(const char *target, const struct fd_info *fi, const struct verdict *v)
 {
-	char buf[96];
+	char buf[96], esc[4 * 512];
+	const struct sealbuf_fd_info *i = &v->info;
 
+	printf("%s: ", sb_term_escape(target, esc, sizeof(esc)));
 	if (fi->type == FD_OTHER)
-		printf("%s: %s (%s)\n", target, v->what, fi->link);
+		printf("%s (%s)\n", v->what, sb_term_escape(fi->link, esc, sizeof(esc)));
 	else
-		printf("%s: %s \"%s\"\n", target, fi->type == FD_MEMFD ? "memfd" : "dma-buf",
-		       fi->name);
+		printf("%s \"%s\"\n", fi->type == FD_MEMFD ? "memfd" : "dma-buf",
+		       sb_term_escape(fi->name, esc, sizeof(esc)));
 	if (fi->size_known)
 		printf("  size:     %s\n", tool_human_size(fi->size, buf, sizeof(buf)));
 	if (fi->type == FD_MEMFD)
-		printf("  seals:   %s\n", tool_seals_str(fi->seals, buf, sizeof(buf)));
+		printf("  seals:    %s\n", tool_seals_str(fi->seals, buf, sizeof(buf)));
 	if (fi->type == FD_DMABUF)
-		printf("  exporter: %s\n", fi->exp_name[0] ? fi->exp_name : "unknown");
-	if (accmode_str(fi->accmode))
-		printf("  access:   %s\n", accmode_str(fi->accmode));
+		printf("  exporter: %s\n",
+		       fi->exp_name[0] ? sb_term_escape(fi->exp_name, esc, sizeof(esc)) : "unknown");
+	if (sb_access_name(fi->accmode))
+		printf("  access:   %s\n", sb_access_name(fi->accmode));
 	if (fi->ino)
 		printf("  inode:    %" PRIu64 "\n", fi->ino);
-	if (v->has_header)
+	if (i->flags & SEALBUF_FD_HEADER)
 		printf("  header:   %s region, capacity %" PRIu64 ", valid size %" PRIu64
-		       ", sequence %" PRIu64 " (as the header says)\n", rio_kind_name(v->kind),
-		       v->capacity, v->size, v->seq);
-	if (v->ok)
+		       ", sequence %" PRIu64 " (as the header says)\n", sb_kind_name(i->kind),
+		       i->capacity, i->valid_size, i->seq);
+	if (v->err == 0)
 		printf("  verdict:  ok: %s\n", v->text);
 	else
-		printf("  verdict:  %s: %s\n", v->reason, v->text);
+		printf("  verdict:  %s: %s\n", v->reason ? v->reason : "?",
+		       sb_term_escape(v->text, esc, sizeof(esc)));
 }
 
 static int describe_fd(long fdnum, struct fd_info *fi, struct verdict *v)
 {
-	char label[32];
-	int fd;
-
-	if (procfd_describe(0, (int)fdnum, fi) < 0 || (fd = fcntl((int)fdnum, F_DUPFD_CLOEXEC, 3)) < 0)
+	if (procfd_describe(0, (int)fdnum, fi) < 0)
 		return tool_error(SBX_INPUT, "fd %ld is not open in this process", fdnum);
-	snprintf(label, sizeof(label), "fd %ld", fdnum);
-	check_fd(fd, label, fi, v);
-	close(fd);
+	check_fd((int)fdnum, fi, v);
 	return 0;
 }
 
 static int describe_path(const char *path, struct fd_info *fi, struct verdict *v)
 {
+	bool holder = false;
 	int pid, fd, r;
 
 	if (proc_fd_path(path, &pid, &fd)) {
@@ -210,25 +155,16 @@ static int describe_path(const char *path, struct fd_info *fi, struct verdict *v
 					  path, pid, strerror(-r));
 		if (r < 0)
 			return tool_error(SBX_INPUT, "%s: %s", path, strerror(-r));
-	} else {
-		memset(fi, 0, sizeof(*fi));
-		fi->accmode = -1;
-		fi->seals = -ENODATA;
-		snprintf(fi->link, sizeof(fi->link), "%s", path);
+		holder = true;
 	}
-	r = check_path(path, fi, v);
-	if (r || proc_fd_path(path, &pid, &fd))
+	r = share_open_target(path, false, 0, &fd);
+	if (r)
 		return r;
-	/* A plain path: describe the file itself from a read-only open of it. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd >= 0) {
-		struct stat st;
-		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-			procfd_describe(0, fd, fi);
-			fi->accmode = -1; /* our own open says nothing about the path */
-		}
-		close(fd);
-	}
+	/* A plain path: describe the file from our own open (its mode says nothing). */
+	if (!holder && procfd_describe(0, fd, fi) == 0)
+		fi->accmode = -1;
+	check_fd(fd, fi, v);
+	close(fd);
 	return 0;
 }
 
@@ -242,7 +178,7 @@ int cmd_inspect(int argc, char **argv)
 	};
 	const char *path = NULL;
 	struct fd_info fi;
-	struct verdict v = { .ok = false };
+	struct verdict v = { .err = 0 };
 	char target[64];
 	bool json = false, have_fd = false;
 	long fdnum = -1;
@@ -250,7 +186,9 @@ int cmd_inspect(int argc, char **argv)
 
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (opt == 'f' && tool_parse_long(optarg, 0, INT32_MAX, &fdnum))
+		if (opt == 'f' && !tool_parse_long(optarg, 0, INT32_MAX, &fdnum))
+			return tool_usage_again();
+		else if (opt == 'f')
 			have_fd = true;
 		else if (opt == 'p')
 			path = optarg;
@@ -273,5 +211,5 @@ int cmd_inspect(int argc, char **argv)
 		print_json(have_fd ? target : path, &fi, &v);
 	else
 		print_text(have_fd ? target : path, &fi, &v);
-	return v.ok ? SBX_OK : SBX_POLICY;
+	return v.err == 0 ? SBX_OK : SBX_POLICY;
 }

@@ -4,7 +4,9 @@
  * one through an fd (/proc/PID/fd, fdinfo) or only through a mapping: sealbuf
  * receivers close the fd once they have mapped the region, so /proc/PID/maps
  * is read too. The inode ties holders of the same region together. A process
- * the caller may not inspect is listed as such, never skipped in silence.
+ * the caller may not inspect is counted, never skipped in silence. Holders
+ * are counted among all processes, also when --pid shows only some. Names
+ * and comm are chosen by other processes: they are escaped for the terminal.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -17,7 +19,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal.h"
 #include "region-io.h"
 #include "tool.h"
 
@@ -30,6 +31,8 @@ struct entry {
 	bool map_writable;
 	int holders;         /* processes holding the same inode */
 };
+
+#define LS_MAX_PIDS 64
 
 struct denied {
 	int pid;
@@ -45,6 +48,10 @@ struct listing {
 	size_t nd, capd;
 	int missing;         /* --pid that does not exist */
 	int type_filter;     /* -1 all, else enum fd_type */
+	bool bytes;          /* --bytes: sizes in bytes, not human units */
+	bool verbose;        /* --verbose: one line per process not inspected */
+	const long *pids;    /* --pid: the processes shown (all when npids is 0) */
+	int npids;
 };
 
 static void *grow(void *p, size_t *cap, size_t n, size_t elem)
@@ -199,7 +206,7 @@ static void scan_maps(struct listing *l, size_t first, int pid, const char *comm
 	fclose(f);
 }
 
-static int scan_pid(struct listing *l, int pid, bool explicit)
+static int scan_pid(struct listing *l, int pid)
 {
 	char comm[32];
 	size_t first = l->n;
@@ -207,11 +214,8 @@ static int scan_pid(struct listing *l, int pid, bool explicit)
 
 	read_comm(pid, comm, sizeof(comm));
 	r = scan_fds(l, pid, comm);
-	if (r == -ENOENT) {
-		if (explicit)
-			l->missing++;
+	if (r == -ENOENT)
 		return 0; /* exited while we looked */
-	}
 	if (r < 0) {
 		add_denied(l, pid, comm, -r);
 		return 0;
@@ -249,40 +253,73 @@ static const char *mode_str(const struct entry *e)
 	return e->mapped ? (e->map_writable ? "rw" : "r-") : "?";
 }
 
-static void print_table(const struct listing *l)
+static const char *size_cell(const struct listing *l, uint64_t n, char *buf, size_t len)
 {
-	char seals[96], sbuf[96], size[32], fd[16], mapped[32];
+	if (l->bytes)
+		snprintf(buf, len, "%" PRIu64, n);
+	else
+		tool_short_size(n, buf, len);
+	return buf;
+}
 
-	printf("%-7s %-15s %-5s %-6s %12s %12s %-4s %-24s %-10s %-7s %s\n", "PID", "COMM", "FD",
-	       "TYPE", "SIZE", "MAPPED", "MODE", "SEALS", "INODE", "SHARED", "NAME");
-	for (size_t i = 0; i < l->n; i++) {
-		const struct entry *e = &l->e[i];
-		if (e->fd >= 0)
-			snprintf(fd, sizeof(fd), "%d", e->fd);
-		else
-			snprintf(fd, sizeof(fd), "map");
-		if (e->fi.size_known)
-			snprintf(size, sizeof(size), "%" PRIu64, e->fi.size);
-		else
-			snprintf(size, sizeof(size), "?");
-		snprintf(mapped, sizeof(mapped), "%" PRIu64, e->mapped);
-		if (e->fi.type == FD_DMABUF)
-			snprintf(seals, sizeof(seals), "(dma-buf: %s)",
-				 e->fi.exp_name[0] ? e->fi.exp_name : "?");
-		else if (e->fi.seals == -EACCES || e->fi.seals == -EPERM)
-			snprintf(seals, sizeof(seals), "(not permitted)");
-		else if (e->fi.seals < 0)
-			snprintf(seals, sizeof(seals), "?");
-		else
-			snprintf(seals, sizeof(seals), "%s",
-				 tool_seals_str(e->fi.seals, sbuf, sizeof(sbuf)) + 1);
-		printf("%-7d %-15s %-5s %-6s %12s %12s %-4s %-24s %-10" PRIu64 " %-7d %s\n", e->pid,
-		       e->comm, fd, procfd_type_name(e->fi.type), size, mapped, mode_str(e), seals,
-		       e->fi.ino, e->holders, e->fi.name);
+static const char *seals_cell(const struct entry *e, char *buf, size_t len)
+{
+	char esc[4 * 64];
+
+	if (e->fi.type == FD_DMABUF)
+		snprintf(buf, len, "(dma-buf: %s)", e->fi.exp_name[0] ?
+			 sb_term_escape(e->fi.exp_name, esc, sizeof(esc)) : "?");
+	else if (e->fi.seals == -EACCES || e->fi.seals == -EPERM)
+		snprintf(buf, len, "(not permitted)");
+	else if (e->fi.seals < 0)
+		snprintf(buf, len, "?");
+	else
+		tool_seals_str(e->fi.seals, buf, len);
+	return buf;
+}
+
+static void print_row(const struct listing *l, const struct entry *e)
+{
+	char seals[320], size[32], fd[16], mapped[32], comm[4 * 32], name[4 * 256];
+
+	if (e->fd >= 0)
+		snprintf(fd, sizeof(fd), "%d", e->fd);
+	else
+		snprintf(fd, sizeof(fd), "map");
+	if (e->fi.size_known)
+		size_cell(l, e->fi.size, size, sizeof(size));
+	else
+		snprintf(size, sizeof(size), "?");
+	printf("%-7d %-15s %-5s %-6s %12s %12s %-4s %-24s %-10" PRIu64 " %-7d %s\n", e->pid,
+	       sb_term_escape(e->comm, comm, sizeof(comm)), fd, procfd_type_name(e->fi.type), size,
+	       size_cell(l, e->mapped, mapped, sizeof(mapped)), mode_str(e),
+	       seals_cell(e, seals, sizeof(seals)), e->fi.ino, e->holders,
+	       sb_term_escape(e->fi.name, name, sizeof(name)));
+}
+
+/* Other users' processes (kernel threads among them): one line, unless --verbose or --pid. */
+static void print_denied(const struct listing *l)
+{
+	char comm[4 * 32];
+
+	if (l->nd && !l->verbose && !l->npids) {
+		printf("%zu processes not inspected (other users'; run as root, or --verbose to list them)\n",
+		       l->nd);
+		return;
 	}
 	for (size_t i = 0; i < l->nd; i++)
 		printf("%-7d %-15s not inspected: %s (process of uid %d; run as root or as that user)\n",
-		       l->d[i].pid, l->d[i].comm, strerror(l->d[i].err), (int)l->d[i].uid);
+		       l->d[i].pid, sb_term_escape(l->d[i].comm, comm, sizeof(comm)),
+		       strerror(l->d[i].err), (int)l->d[i].uid);
+}
+
+static void print_table(const struct listing *l)
+{
+	printf("%-7s %-15s %-5s %-6s %12s %12s %-4s %-24s %-10s %-7s %s\n", "PID", "COMM", "FD",
+	       "TYPE", "SIZE", "MAPPED", "MODE", "SEALS", "INODE", "SHARED", "NAME");
+	for (size_t i = 0; i < l->n; i++)
+		print_row(l, &l->e[i]);
+	print_denied(l);
 }
 
 static void print_json(const struct listing *l)
@@ -309,7 +346,7 @@ static void print_json(const struct listing *l)
 			json_null(&j, "size");
 		json_uint(&j, "mapped", e->mapped);
 		json_str(&j, "mode", mode_str(e));
-		rio_json_seals(&j, "seals", e->fi.type == FD_MEMFD ? e->fi.seals : -1);
+		json_seals(&j, "seals", e->fi.type == FD_MEMFD ? e->fi.seals : -1);
 		json_str(&j, "exporter", e->fi.type == FD_DMABUF ? e->fi.exp_name : NULL);
 		json_uint(&j, "inode", e->fi.ino);
 		json_int(&j, "holders", e->holders);
@@ -355,15 +392,45 @@ static int scan_all(struct listing *l)
 
 	if (!d)
 		return tool_error(SBX_INPUT, "cannot read /proc: %s", strerror(errno));
-	note_hidepid();
+	if (!l->npids)
+		note_hidepid();
 	while ((de = readdir(d))) {
 		char *end;
 		long pid = strtol(de->d_name, &end, 10);
 		if (!*end && end != de->d_name && pid > 0)
-			scan_pid(l, (int)pid, false);
+			scan_pid(l, (int)pid);
 	}
 	closedir(d);
 	return 0;
+}
+
+static bool shown(const struct listing *l, int pid)
+{
+	for (int i = 0; i < l->npids; i++)
+		if (l->pids[i] == pid)
+			return true;
+	return !l->npids;
+}
+
+/* After counting holders among all: keep the --pid processes, count those that are gone. */
+static void keep_shown(struct listing *l)
+{
+	size_t k = 0;
+	char path[32];
+
+	for (size_t i = 0; i < l->n; i++)
+		if (shown(l, l->e[i].pid))
+			l->e[k++] = l->e[i];
+	l->n = k;
+	k = 0;
+	for (size_t i = 0; i < l->nd; i++)
+		if (shown(l, l->d[i].pid))
+			l->d[k++] = l->d[i];
+	l->nd = k;
+	for (int i = 0; i < l->npids; i++) {
+		snprintf(path, sizeof(path), "/proc/%ld", l->pids[i]);
+		l->missing += access(path, F_OK) != 0;
+	}
 }
 
 static int cmp_entry(const void *a, const void *b)
@@ -380,41 +447,58 @@ static int cmp_denied(const void *a, const void *b)
 	return ((const struct denied *)a)->pid - ((const struct denied *)b)->pid;
 }
 
-int cmd_ls(int argc, char **argv)
+static int parse(int argc, char **argv, struct listing *l, long *pids, bool *json)
 {
 	static const struct option opts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "type", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "bytes", no_argument, NULL, 'b' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ 0 }
 	};
-	struct listing l = { .type_filter = -1 };
-	long pids[64];
-	int npids = 0, opt, ret = 0;
-	bool json = false;
+	int opt;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "p:", opts, NULL)) != -1) {
-		if (opt == 'p' && npids < 64 && tool_parse_long(optarg, 1, INT32_MAX, &pids[npids]))
-			npids++;
+	while ((opt = getopt_long(argc, argv, "p:v", opts, NULL)) != -1) {
+		if (opt == 'p' && l->npids == LS_MAX_PIDS)
+			return tool_usage_error("at most %d --pid options", LS_MAX_PIDS);
+		else if (opt == 'p' && !tool_parse_long(optarg, 1, INT32_MAX, &pids[l->npids]))
+			return tool_usage_again();
+		else if (opt == 'p')
+			l->npids++;
 		else if (opt == 't' && !strcmp(optarg, "memfd"))
-			l.type_filter = FD_MEMFD;
+			l->type_filter = FD_MEMFD;
 		else if (opt == 't' && !strcmp(optarg, "dmabuf"))
-			l.type_filter = FD_DMABUF;
+			l->type_filter = FD_DMABUF;
 		else if (opt == 'j')
-			json = true;
+			*json = true;
+		else if (opt == 'b')
+			l->bytes = true;
+		else if (opt == 'v')
+			l->verbose = true;
 		else
 			return tool_usage_error("bad option or value: '%s'", argv[optind - 1]);
 	}
 	if (optind < argc)
 		return tool_usage_error("unexpected argument '%s'", argv[optind]);
-	if (npids == 0)
-		ret = scan_all(&l);
-	for (int i = 0; i < npids; i++)
-		scan_pid(&l, (int)pids[i], true);
+	return 0;
+}
+
+int cmd_ls(int argc, char **argv)
+{
+	long pids[LS_MAX_PIDS];
+	struct listing l = { .type_filter = -1, .pids = pids };
+	bool json = false;
+	int ret = parse(argc, argv, &l, pids, &json);
+
+	if (ret)
+		return ret;
+	ret = scan_all(&l);
 	if (ret)
 		return ret;
 	count_holders(&l);
+	keep_shown(&l);
 	/* qsort's base must not be NULL, even for no elements (UBSan). */
 	if (l.n)
 		qsort(l.e, l.n, sizeof(*l.e), cmp_entry);
@@ -426,7 +510,7 @@ int cmd_ls(int argc, char **argv)
 		print_table(&l);
 	if (l.missing)
 		ret = tool_error(SBX_INPUT, "%d of the processes named by --pid do not exist", l.missing);
-	else if (npids && l.nd)
+	else if (l.npids && l.nd)
 		ret = tool_error(SBX_PERM, "not permitted to inspect %zu of the processes named by --pid",
 				 l.nd);
 	free(l.e);

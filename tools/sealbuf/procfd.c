@@ -17,7 +17,6 @@
 #include <unistd.h>
 #include <linux/magic.h>
 
-#include "internal.h"
 #include "tool.h"
 
 const char *procfd_type_name(enum fd_type t)

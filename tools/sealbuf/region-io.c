@@ -9,7 +9,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal.h"
 #include "region-io.h"
 
 static int open_input(const char *path, int *ret_fd)
@@ -220,7 +219,7 @@ int rio_region_write(struct sealbuf_region *r, uint64_t off, const uint8_t *buf,
 		/* Reserved regions are published whole: the input becomes the contents. */
 		if (off)
 			return tool_error(SBX_USAGE, "a %s region is published whole: --offset must be 0",
-					  rio_kind_name(sealbuf_region_kind(r)));
+					  sb_kind_name(sealbuf_region_kind(r)));
 		e = sealbuf_region_write(r, buf, len);
 		return e < 0 ? tool_lib_error(e, "publishing into the region") : 0;
 	}
@@ -231,36 +230,6 @@ int rio_region_write(struct sealbuf_region *r, uint64_t off, const uint8_t *buf,
 	if (len)
 		memcpy((uint8_t *)sealbuf_region_data(r) + off, buf, len);
 	return 0;
-}
-
-/* docs/header-format.md: magic "SBHD", version 1, kind at 8, capacity at 16, seq 32, size 40. */
-#define HDR_MAGIC 0x44484253u
-#define HDR_VERSION 1
-
-static uint64_t le(const uint8_t *p, size_t n)
-{
-	uint64_t v = 0;
-
-	for (size_t i = n; i-- > 0;)
-		v = v << 8 | p[i];
-	return v;
-}
-
-bool rio_peek_header(int fd, uint32_t *ret_kind, uint64_t *ret_capacity, uint64_t *ret_size,
-		     uint64_t *ret_seq)
-{
-	uint8_t h[64];
-
-	if (pread(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) || le(h, 4) != HDR_MAGIC ||
-	    le(h + 4, 2) != HDR_VERSION)
-		return false;
-	*ret_kind = (uint32_t)le(h + 8, 4);
-	*ret_capacity = le(h + 16, 8);
-	if (ret_seq)
-		*ret_seq = le(h + 32, 8);
-	if (ret_size)
-		*ret_size = le(h + 40, 8);
-	return true;
 }
 
 static int open_output(const char *path, int *ret_fd)
@@ -318,60 +287,21 @@ int rio_emit(const uint8_t *p, size_t size, uint64_t off, uint64_t len, bool hav
 	return r;
 }
 
-const char *rio_kind_name(enum sealbuf_kind k)
-{
-	switch (k) {
-	case SEALBUF_KIND_PLAIN: return "plain";
-	case SEALBUF_KIND_RESERVED: return "reserved";
-	case SEALBUF_KIND_MIRROR: return "mirror";
-	default: return "unknown";
-	}
-}
-
-void rio_json_seals(struct json *j, const char *key, int seals)
-{
-	static const struct { int bit; const char *name; } names[] = {
-		{ F_SEAL_SHRINK, "SHRINK" }, { F_SEAL_GROW, "GROW" }, { F_SEAL_SEAL, "SEAL" },
-		{ F_SEAL_WRITE, "WRITE" }, { F_SEAL_FUTURE_WRITE, "FUTURE_WRITE" },
-		{ F_SEAL_EXEC, "EXEC" },
-	};
-
-	if (seals < 0) {
-		json_null(j, key);
-		return;
-	}
-	json_begin_arr(j, key);
-	for (size_t i = 0; i < SB_ARRAY_SIZE(names); i++)
-		if (seals & names[i].bit)
-			json_str(j, NULL, names[i].name);
-	json_end_arr(j);
-}
-
-static const char *accmode_name(int m)
-{
-	switch (m) {
-	case O_RDONLY: return "read-only";
-	case O_WRONLY: return "write-only";
-	case O_RDWR: return "read-write";
-	default: return NULL;
-	}
-}
-
 static void info_json(const struct sealbuf_region *r, const struct fd_info *fi, bool have_fi)
 {
 	struct json j;
 
 	json_init(&j, stdout);
 	json_begin_obj(&j, NULL);
-	json_str(&j, "kind", rio_kind_name(sealbuf_region_kind(r)));
+	json_str(&j, "kind", sb_kind_name(sealbuf_region_kind(r)));
 	json_uint(&j, "size", sealbuf_region_size(r));
 	json_uint(&j, "capacity", sealbuf_region_capacity(r));
 	json_uint(&j, "mapped", sealbuf_region_mapped_size(r));
 	json_bool(&j, "writable", sealbuf_region_writable(r));
 	json_uint(&j, "seq", sealbuf_region_seq(r));
 	json_str(&j, "name", have_fi ? fi->name : NULL);
-	json_str(&j, "handle", have_fi ? accmode_name(fi->accmode) : NULL);
-	rio_json_seals(&j, "seals", have_fi ? fi->seals : -1);
+	json_str(&j, "handle", have_fi ? sb_access_name(fi->accmode) : NULL);
+	json_seals(&j, "seals", have_fi ? fi->seals : -1);
 	if (have_fi)
 		json_uint(&j, "inode", fi->ino);
 	else
@@ -383,16 +313,16 @@ static void info_json(const struct sealbuf_region *r, const struct fd_info *fi, 
 void rio_print_info(const struct sealbuf_region *r, bool json)
 {
 	struct fd_info fi;
-	char buf[96], seals[96];
+	char buf[96], seals[96], name[4 * 256];
 	bool have_fi = sealbuf_region_fd(r) >= 0 &&
 		       procfd_describe(0, sealbuf_region_fd(r), &fi) == 0;
-	const char *mode = have_fi ? accmode_name(fi.accmode) : NULL;
+	const char *mode = have_fi ? sb_access_name(fi.accmode) : NULL;
 
 	if (json) {
 		info_json(r, &fi, have_fi);
 		return;
 	}
-	printf("kind:      %s\n", rio_kind_name(sealbuf_region_kind(r)));
+	printf("kind:      %s\n", sb_kind_name(sealbuf_region_kind(r)));
 	printf("size:      %s\n", tool_human_size(sealbuf_region_size(r), buf, sizeof(buf)));
 	printf("capacity:  %s\n", tool_human_size(sealbuf_region_capacity(r), buf, sizeof(buf)));
 	printf("mapped:    %s\n", tool_human_size(sealbuf_region_mapped_size(r), buf, sizeof(buf)));
@@ -401,8 +331,8 @@ void rio_print_info(const struct sealbuf_region *r, bool json)
 		printf("sequence:  %" PRIu64 "\n", sealbuf_region_seq(r));
 	if (!have_fi)
 		return;
-	printf("name:      %s\n", fi.name);
+	printf("name:      %s\n", sb_term_escape(fi.name, name, sizeof(name)));
 	printf("handle:    %s\n", mode ? mode : "unknown");
-	printf("seals:    %s\n", tool_seals_str(fi.seals, seals, sizeof(seals)));
+	printf("seals:     %s\n", tool_seals_str(fi.seals, seals, sizeof(seals)));
 	printf("inode:     %" PRIu64 "\n", fi.ino);
 }

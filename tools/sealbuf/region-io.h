@@ -38,22 +38,12 @@ int rio_emit(const uint8_t *p, size_t size, uint64_t off, uint64_t len, bool hav
 
 /*
  * An fd of our own for --fd N (duplicated) or PATH (opened read-only), or an
- * exit status. Never opens devices, FIFOs or sockets: those fail as "not a memfd".
+ * exit status. Devices, FIFOs and sockets are opened O_PATH only (nothing
+ * happens to them): sealbuf_fd_check() then says what they are.
  */
 int share_open_target(const char *path, bool have_fd, long fdnum, int *ret_fd);
 
-/*
- * What the first bytes of @fd say, if they are a sealbuf header
- * (docs/header-format.md): the kind and capacity, untrusted until
- * sealbuf_region_open() has checked them. false for any other content.
- */
-bool rio_peek_header(int fd, uint32_t *ret_kind, uint64_t *ret_capacity, uint64_t *ret_size,
-		     uint64_t *ret_seq);
-
 /* Describe a region on stdout, as text or JSON. */
 void rio_print_info(const struct sealbuf_region *r, bool json);
-const char *rio_kind_name(enum sealbuf_kind k);
-/* "SHRINK","GROW",... as a JSON array under @key. */
-void rio_json_seals(struct json *j, const char *key, int seals);
 
 #endif

@@ -16,7 +16,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "internal.h"
 #include "region-io.h"
 #include "sock.h"
 #include "tool.h"
@@ -596,18 +595,6 @@ int cmd_write(int argc, char **argv)
 
 /* ---- dump: an fd we inherited, or a path such as /proc/PID/fd/N ---- */
 
-static const char *file_type(mode_t m)
-{
-	switch (m & S_IFMT) {
-	case S_IFIFO: return "a FIFO";
-	case S_IFSOCK: return "a socket";
-	case S_IFCHR: return "a character device";
-	case S_IFBLK: return "a block device";
-	case S_IFDIR: return "a directory";
-	default: return "not a regular file";
-	}
-}
-
 int share_open_target(const char *path, bool have_fd, long fdnum, int *ret_fd)
 {
 	struct stat st;
@@ -624,15 +611,17 @@ int share_open_target(const char *path, bool have_fd, long fdnum, int *ret_fd)
 		*ret_fd = fd;
 		return 0;
 	}
-	if (stat(path, &st) < 0)
-		return tool_error(tool_exit_for_errno(errno), "%s: %s", path, strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		return tool_error(SBX_POLICY, "%s: SEALBUF_R_NOT_MEMFD: %s is %s, not a memfd", path,
-				  path, file_type(st.st_mode));
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	/* O_PATH opens nothing for real: a device or FIFO is described, never opened. */
+	fd = open(path, O_PATH | O_CLOEXEC);
 	if (fd < 0)
-		return tool_error(tool_exit_for_errno(errno), "cannot open %s: %s", path,
-				  strerror(errno));
+		return tool_error(tool_exit_for_errno(errno), "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		close(fd);
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+		if (fd < 0)
+			return tool_error(tool_exit_for_errno(errno), "cannot open %s: %s", path,
+					  strerror(errno));
+	}
 	*ret_fd = fd;
 	return 0;
 }
@@ -650,14 +639,13 @@ int cmd_dump(int argc, char **argv)
 		{ 0 }
 	};
 	SEALBUF_OPTS(sealbuf_open_opts, o, .flags = SEALBUF_OPEN_RDONLY);
+	SEALBUF_OPTS(sealbuf_check_opts, co, .flags = SEALBUF_CHECK_RDONLY);
+	struct sealbuf_fd_info info = { .sz = sizeof(info) };
 	struct share_args a = { 0 };
 	struct sealbuf_region *r;
 	const uint8_t *p;
 	uint8_t *copy;
 	size_t len;
-	struct stat st;
-	uint64_t cap;
-	uint32_t kind;
 	char label[32];
 	int fd, ret = parse_args(argc, argv, "", opts, &a);
 
@@ -671,25 +659,22 @@ int cmd_dump(int argc, char **argv)
 	if (ret)
 		return ret;
 	/*
-	 * A reserved or mirror region says its kind and capacity in its header;
-	 * sealbuf_region_open() checks them. Otherwise, without --size, the
-	 * whole file (whole pages) is the region.
+	 * The library checks first, on an fd it does not take: the kind its
+	 * header states (plain without one) and, without --size, the size the
+	 * fd states (its capacity, or the whole file) are what open is given.
 	 */
-	if (rio_peek_header(fd, &kind, &cap, NULL, NULL)) {
-		o.kind = kind;
-		if (!a.in.have_size)
-			a.in.size = cap;
-	} else if (!a.in.have_size) {
-		a.in.size = fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0;
-	}
-	if (a.in.size > SIZE_MAX) {
-		close(fd);
-		return tool_error(SBX_SIZE, "--size %" PRIu64 " cannot be mapped here", a.in.size);
-	}
 	snprintf(label, sizeof(label), "fd %ld", a.fd);
-	ret = sealbuf_region_open(fd, (size_t)a.in.size, &o, &r);
+	co.flags |= a.in.have_size ? SEALBUF_CHECK_SIZE : 0;
+	co.size = a.in.size;
+	ret = sealbuf_fd_check(fd, &co, &info);
+	if (ret == 0) {
+		o.kind = info.kind;
+		ret = sealbuf_region_open(fd, (size_t)info.size, &o, &r);
+	} else {
+		close(fd);
+	}
 	if (ret < 0)
-		return tool_lib_error_as(ret, a.path ? a.path : label, fd, a.path ? a.path : label);
+		return tool_lib_error(ret, a.path ? a.path : label);
 	ret = rio_region_bytes(r, &p, &len, &copy);
 	if (!ret)
 		ret = rio_emit(p, len, a.offset, a.length, a.have_length,

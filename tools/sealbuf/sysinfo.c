@@ -14,6 +14,7 @@
 #endif
 
 #include "sysinfo.h"
+#include "util.h"
 
 /* One line of a kernel config: "CONFIG_X=y", "CONFIG_X=m", "# CONFIG_X is not set". */
 static enum kconfig_state match_line(const char *line, const char *sym)
@@ -94,30 +95,6 @@ enum kconfig_state sysinfo_kconfig(const char *sym, char *src, size_t len)
 	}
 	snprintf(src, len, "no kernel config found");
 	return KCONFIG_UNKNOWN;
-}
-
-int sysinfo_read_line(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "re");
-
-	if (!f)
-		return -errno;
-	if (!fgets(buf, (int)len, f))
-		buf[0] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	fclose(f);
-	return 0;
-}
-
-int sysinfo_read_long(const char *path, long *ret)
-{
-	char buf[64], *end;
-	int r = sysinfo_read_line(path, buf, sizeof(buf));
-
-	if (r < 0)
-		return r;
-	*ret = strtol(buf, &end, 10);
-	return end == buf ? -EINVAL : 0;
 }
 
 static bool find_in(const char *dir, const char *prefix, char *out, size_t len, int depth)

@@ -18,10 +18,6 @@ enum kconfig_state sysinfo_kconfig(const char *sym, char *src, size_t len);
 /* A kernel module file for @name under /lib/modules/RELEASE (path in @out), or false. */
 bool sysinfo_find_module(const char *name, char *out, size_t len);
 
-/* Read a small text file (first line, newline cut): 0, or -errno. */
-int sysinfo_read_line(const char *path, char *buf, size_t len);
-/* Read a file holding one integer: 0, or -errno. */
-int sysinfo_read_long(const char *path, long *ret);
 
 /* "root", or "gid 1234" when the group has no name. */
 const char *sysinfo_group_name(gid_t gid, char *buf, size_t len);

@@ -9,6 +9,9 @@
 #include <stdio.h>
 
 #include "sealbuf.h"
+#include "escape.h"
+#include "json.h"
+#include "util.h"
 
 /*
  * Exit statuses, documented in sealbuf(1). Each class of failure has its own
@@ -56,10 +59,10 @@ void tool_print_usage(FILE *f, const char *name);
 int tool_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A usage error: message, then the subcommand's synopsis; returns SBX_USAGE. */
 int tool_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* After a message already printed (a bad value): the synopsis alone; returns SBX_USAGE. */
+int tool_usage_again(void);
 /* A library call failed with @err: print reason name and text, map to an exit status. */
 int tool_lib_error(int err, const char *what);
-/* The same, naming @label where the library's text says "fd @fd" (our duplicate of it). */
-int tool_lib_error_as(int err, const char *what, int fd, const char *label);
 /* The exit status for a library failure with @err and @reason. */
 int tool_exit_for(int err, enum sealbuf_reason reason);
 /* The exit status for a system call that failed with errno @e on a named input. */
@@ -78,44 +81,10 @@ int tool_write_all(int fd, const void *buf, size_t len);
 void tool_hexdump(FILE *f, const uint8_t *p, size_t len, uint64_t base);
 /* Human size: "4096 bytes (4 KiB)". */
 const char *tool_human_size(uint64_t n, char *buf, size_t len);
-/* " SHRINK GROW SEAL" (leading spaces) or " (none)". */
+/* Short human size for tables: "512", "8K", "1.5M" (binary units). */
+const char *tool_short_size(uint64_t n, char *buf, size_t len);
+/* "SHRINK GROW SEAL", "none", or "(unknown: why)" for a negative errno. */
 const char *tool_seals_str(int seals, char *buf, size_t len);
-
-/* json.c: a small writer, enough for flat records and arrays of them. */
-struct json {
-	FILE *f;
-	int depth;
-	bool need_comma[16];
-};
-void json_init(struct json *j, FILE *f);
-void json_begin_obj(struct json *j, const char *key);   /* key NULL inside arrays/top */
-void json_end_obj(struct json *j);
-void json_begin_arr(struct json *j, const char *key);
-void json_end_arr(struct json *j);
-void json_str(struct json *j, const char *key, const char *v); /* NULL writes null */
-void json_int(struct json *j, const char *key, int64_t v);
-void json_uint(struct json *j, const char *key, uint64_t v);
-void json_num(struct json *j, const char *key, double v);
-void json_bool(struct json *j, const char *key, bool v);
-void json_null(struct json *j, const char *key);
-/* Finish the top-level value with a newline. */
-void json_done(struct json *j);
-
-/* json.c: a parser for one flat JSON object of strings, numbers, bools. */
-#define JSON_MAX_FIELDS 24
-struct json_field {
-	char key[32];
-	char str[256];   /* string value, or the number's text */
-	double num;
-	bool is_str;
-};
-struct json_flat {
-	struct json_field f[JSON_MAX_FIELDS];
-	int n;
-};
-/* 0, or -1 when @line is not one flat JSON object. */
-int json_parse_flat(const char *line, struct json_flat *out);
-const struct json_field *json_get(const struct json_flat *o, const char *key);
 
 /* procfd.c: what an fd (ours or another process's) refers to. */
 enum fd_type { FD_OTHER, FD_MEMFD, FD_DMABUF };

@@ -10,13 +10,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
 #include "tool.h"
 
 volatile int tool_interrupted;
 
 /* One write per message: lines from concurrent processes do not interleave. */
-static void SB_PRINTF(1, 0) vmessage(const char *fmt, va_list ap)
+__attribute__((format(printf, 1, 0))) static void vmessage(const char *fmt, va_list ap)
 {
 	char buf[2048];
 	int n = snprintf(buf, sizeof(buf), "sealbuf%s%s: ", tool_cmd_name ? " " : "",
@@ -44,6 +43,13 @@ int tool_usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vmessage(fmt, ap);
 	va_end(ap);
+	if (tool_cmd_name)
+		tool_print_usage(stderr, tool_cmd_name);
+	return SBX_USAGE;
+}
+
+int tool_usage_again(void)
+{
 	if (tool_cmd_name)
 		tool_print_usage(stderr, tool_cmd_name);
 	return SBX_USAGE;
@@ -150,21 +156,6 @@ int tool_lib_error(int err, const char *what)
 	const char *name = sealbuf_reason_name(reason);
 
 	tool_error(0, "%s: %s: %s", what, name ? name : "SEALBUF_R_?", sealbuf_last_error());
-	return tool_exit_for(err, reason);
-}
-
-int tool_lib_error_as(int err, const char *what, int fd, const char *label)
-{
-	enum sealbuf_reason reason = sealbuf_last_reason();
-	const char *name = sealbuf_reason_name(reason), *e = sealbuf_last_error(), *at;
-	char ours[24];
-
-	snprintf(ours, sizeof(ours), "fd %d ", fd);
-	at = strstr(e, ours);
-	if (!at)
-		return tool_lib_error(err, what);
-	tool_error(0, "%s: %s: %.*s%s %s", what, name ? name : "SEALBUF_R_?", (int)(at - e), e,
-		   label, at + strlen(ours));
 	return tool_exit_for(err, reason);
 }
 
@@ -337,18 +328,32 @@ const char *tool_human_size(uint64_t n, char *buf, size_t len)
 	return buf;
 }
 
+const char *tool_short_size(uint64_t n, char *buf, size_t len)
+{
+	static const char units[] = "KMGTPE";
+	double v = (double)n;
+	int u = -1;
+
+	while (v >= 1024 && u < 5) {
+		v /= 1024;
+		u++;
+	}
+	if (u < 0)
+		snprintf(buf, len, "%" PRIu64, n);
+	else if (v < 10 && v != (double)(uint64_t)v)
+		snprintf(buf, len, "%.1f%c", v, units[u]);
+	else
+		snprintf(buf, len, "%.0f%c", v, units[u]);
+	return buf;
+}
+
 const char *tool_seals_str(int seals, char *buf, size_t len)
 {
 	if (seals < 0) {
-		snprintf(buf, len, " (unknown: %s)", strerror(-seals));
+		snprintf(buf, len, "(unknown: %s)", strerror(-seals));
 		return buf;
 	}
-	snprintf(buf, len, "%s%s%s%s%s%s%s", seals & F_SEAL_SHRINK ? " SHRINK" : "",
-		 seals & F_SEAL_GROW ? " GROW" : "", seals & F_SEAL_SEAL ? " SEAL" : "",
-		 seals & F_SEAL_WRITE ? " WRITE" : "",
-		 seals & F_SEAL_FUTURE_WRITE ? " FUTURE_WRITE" : "",
-		 seals & F_SEAL_EXEC ? " EXEC" : "", seals ? "" : " (none)");
-	return buf;
+	return sb_seals_str(seals, buf, len);
 }
 
 static void on_signal(int sig)

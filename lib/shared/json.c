@@ -2,7 +2,10 @@
 /*
  * JSON for the tool: a writer for --json output, and a parser for the flat
  * objects the benchmark programs print (tools/bench/bench.h), which are
- * untrusted input like any other program's output.
+ * untrusted input like any other program's output. Strings written come
+ * from other processes (memfd names, comm): any byte string must give valid
+ * JSON, so each byte that is not part of well-formed UTF-8 is written as the
+ * code point of the same value (\u00XX), as a Latin-1 reading would.
  */
 #include <ctype.h>
 #include <inttypes.h>
@@ -10,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tool.h"
+#include "escape.h"
+#include "json.h"
+#include "util.h"
 
 void json_init(struct json *j, FILE *f)
 {
@@ -18,21 +23,38 @@ void json_init(struct json *j, FILE *f)
 	j->f = f;
 }
 
-static void put_string(FILE *f, const char *s)
+/* One byte that needs an escape, or -1 when it may go as it is. */
+static int put_escape(FILE *f, unsigned char c)
 {
+	static const char short_esc[] = { ['\b'] = 'b', ['\t'] = 't', ['\n'] = 'n',
+					  ['\f'] = 'f', ['\r'] = 'r' };
+
+	if (c == '"' || c == '\\')
+		return fprintf(f, "\\%c", c);
+	if (c < sizeof(short_esc) && short_esc[c])
+		return fprintf(f, "\\%c", short_esc[c]);
+	if (c < 0x20 || c == 0x7f)
+		return fprintf(f, "\\u%04x", c);
+	return -1;
+}
+
+void json_put_string(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
 	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", f);
-		else if (c == '\t')
-			fputs("\\t", f);
-		else if (c < 0x20 || c == 0x7f)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
+	while (*p) {
+		uint32_t cp;
+		size_t n = sb_utf8_seq(p, &cp);
+
+		if (n == 1 && put_escape(f, *p) >= 0) {
+			p++;
+		} else if (n) {
+			fwrite(p, 1, n, f);
+			p += n;
+		} else {
+			fprintf(f, "\\u%04x", *p++); /* not UTF-8: the byte's Latin-1 reading */
+		}
 	}
 	fputc('"', f);
 }
@@ -43,7 +65,7 @@ static void key(struct json *j, const char *k)
 		fputc(',', j->f);
 	j->need_comma[j->depth] = true;
 	if (k) {
-		put_string(j->f, k);
+		json_put_string(j->f, k);
 		fputc(':', j->f);
 	}
 }
@@ -78,7 +100,7 @@ void json_str(struct json *j, const char *k, const char *v)
 {
 	key(j, k);
 	if (v)
-		put_string(j->f, v);
+		json_put_string(j->f, v);
 	else
 		fputs("null", j->f);
 }
@@ -114,6 +136,19 @@ void json_null(struct json *j, const char *k)
 {
 	key(j, k);
 	fputs("null", j->f);
+}
+
+void json_seals(struct json *j, const char *k, int seals)
+{
+	if (seals < 0) {
+		json_null(j, k);
+		return;
+	}
+	json_begin_arr(j, k);
+	for (size_t i = 0; i < SB_ARRAY_SIZE(sb_seal_names); i++)
+		if (seals & sb_seal_names[i].bit)
+			json_str(j, NULL, sb_seal_names[i].name);
+	json_end_arr(j);
 }
 
 void json_done(struct json *j)
