@@ -93,6 +93,14 @@ enum kconfig_state sysinfo_kconfig(const char *sym, char *src, size_t len)
 			return st;
 		}
 	}
+#ifndef HAVE_ZLIB
+	/* Say why, rather than lose the most common source in silence. */
+	if (access("/proc/config.gz", F_OK) == 0) {
+		snprintf(src, len, "/proc/config.gz not read: this sealbuf was built without zlib "
+			 "(tools/setup-deps installs zlib1g-dev)");
+		return KCONFIG_UNKNOWN;
+	}
+#endif
 	snprintf(src, len, "no kernel config found");
 	return KCONFIG_UNKNOWN;
 }
