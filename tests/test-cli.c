@@ -1012,21 +1012,24 @@ static void ls_lists(void **state)
 	out_free(&o);
 }
 
-/* A process the user may not inspect is reported, not skipped. */
-static void ls_not_permitted(void **state)
+/* How many times @needle occurs in @s. */
+static size_t count_lines(const char *s, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = s; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+/* Run the tool as nobody (or as ourselves when not root); its stdout and stderr in @out/@err. */
+static int run_unprivileged(char **argv, char *out, size_t olen, char *err, size_t elen)
 {
 	int pe[2], po[2];
-	char out[4096] = "", err[1024] = "";
 	ssize_t n;
+	size_t len;
 	pid_t pid;
 
-	if (geteuid() != 0) {
-		struct stat st;
-		if (stat("/proc/1", &st) < 0 || st.st_uid == geteuid())
-			skip();
-	} else if (!can_drop_to_nobody()) {
-		skip();
-	}
 	assert_int_equal(pipe2(po, O_CLOEXEC), 0);
 	assert_int_equal(pipe2(pe, O_CLOEXEC), 0);
 	pid = fork();
@@ -1035,19 +1038,251 @@ static void ls_not_permitted(void **state)
 		dup2(pe[1], 2);
 		if (geteuid() == 0 && (setgroups(0, NULL) < 0 || setgid(65534) < 0 || setuid(65534) < 0))
 			_exit(99);
-		exec_tool(ARGS("ls", "--pid", "1"));
+		exec_tool(argv);
 	}
 	close(po[1]);
 	close(pe[1]);
-	for (size_t len = 0; (n = read(po[0], out + len, sizeof(out) - 1 - len)) > 0;)
+	for (len = 0; len + 1 < olen && (n = read(po[0], out + len, olen - 1 - len)) > 0;)
 		len += (size_t)n;
-	for (size_t len = 0; (n = read(pe[0], err + len, sizeof(err) - 1 - len)) > 0;)
+	out[len] = '\0';
+	for (len = 0; len + 1 < elen && (n = read(pe[0], err + len, elen - 1 - len)) > 0;)
 		len += (size_t)n;
+	err[len] = '\0';
 	close(po[0]);
 	close(pe[0]);
-	assert_int_equal(wait_pid(pid), XS_PERM);
+	return wait_pid(pid);
+}
+
+/* Whether some process cannot be inspected by the unprivileged run (else: skip). */
+static bool can_be_denied(void)
+{
+	struct stat st;
+
+	if (geteuid() != 0)
+		return stat("/proc/1", &st) == 0 && st.st_uid != geteuid();
+	return can_drop_to_nobody();
+}
+
+/* A process the user may not inspect is reported, not skipped. */
+static void ls_not_permitted(void **state)
+{
+	char out[4096], err[1024];
+
+	if (!can_be_denied())
+		skip();
+	assert_int_equal(run_unprivileged(ARGS("ls", "--pid", "1"), out, sizeof(out), err,
+					  sizeof(err)), XS_PERM);
 	assert_has(out, "not inspected");
 	assert_has(err, "not permitted");
+}
+
+/* Listing everything unprivileged: one summary line for the rest, --verbose lists them. */
+static void ls_summary(void **state)
+{
+	static char out[1 << 20], err[4096];
+
+	if (!can_be_denied())
+		skip();
+	assert_int_equal(run_unprivileged(ARGS("ls"), out, sizeof(out), err, sizeof(err)), XS_OK);
+	assert_int_equal(count_lines(out, "not inspected"), 1);
+	assert_has(out, "--verbose");
+	assert_int_equal(run_unprivileged(ARGS("ls", "--verbose"), out, sizeof(out), err,
+					  sizeof(err)), XS_OK);
+	assert_true(count_lines(out, "not inspected:") >= 1);
+	assert_null(strstr(out, "processes not inspected"));
+}
+
+/* ---- names chosen by other processes, and how ls counts holders ---- */
+
+/* Well-formed UTF-8 throughout (strict JSON parsers refuse anything else). */
+static bool valid_utf8(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		int n = *p < 0x80 ? 0 : (*p & 0xe0) == 0xc0 ? 1 : (*p & 0xf0) == 0xe0 ? 2 :
+			(*p & 0xf8) == 0xf0 ? 3 : -1;
+		if (n < 0)
+			return false;
+		for (p++; n > 0; n--, p++)
+			if ((*p & 0xc0) != 0x80)
+				return false;
+	}
+	return true;
+}
+
+/* Python's json module, a strict parser, accepts @s (skipped where there is no python3). */
+static void assert_python_json(const char *s)
+{
+	FILE *f;
+	int st;
+
+	if (system("command -v python3 >/dev/null 2>&1") != 0) {
+		printf("# no python3: JSON checked by the built-in validator only\n");
+		return;
+	}
+	f = popen("python3 -c 'import json,sys; json.load(sys.stdin)'", "w");
+	assert_non_null(f);
+	fputs(s, f);
+	st = pclose(f);
+	if (st != 0)
+		print_error("python3 refused the JSON:\n%s\n", s);
+	assert_int_equal(st, 0);
+}
+
+/* A terminal sees no escape sequence, no raw newline inside a row, no invalid UTF-8. */
+static void assert_terminal_safe(const char *s)
+{
+	assert_null(strchr(s, '\x1b'));
+	assert_true(valid_utf8(s));
+}
+
+/* Any process may name a memfd: escapes, newlines and invalid UTF-8 stay inert. */
+static void hostile_names(void **state)
+{
+	static const char name[] = "x\x1b[31mRED\x1b[0m\nrow\xff\xfe\\tail";
+	struct out o;
+	char pid[16], path[64];
+	int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 4096), 0);
+	assert_int_equal(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL), 0);
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)getpid(), fd);
+	run(&o, "ls", "--pid", pid, "--type", "memfd");
+	assert_status(&o, XS_OK);
+	assert_terminal_safe(o.out);
+	assert_has(o.out, "x\\x1b[31mRED\\x1b[0m\\nrow\\xff\\xfe\\x5ctail");
+	assert_int_equal(count_lines(o.out, "mRED"), 1);
+	assert_int_equal(count_lines(o.out, "\n"), 2); /* the header and one row: no split */
+	out_free(&o);
+	run(&o, "inspect", path);
+	assert_status(&o, XS_OK);
+	assert_terminal_safe(o.out);
+	assert_has(o.out, "x\\x1b[31mRED");
+	out_free(&o);
+	run(&o, "ls", "--pid", pid, "--type", "memfd", "--json");
+	assert_status(&o, XS_OK);
+	assert_true(valid_utf8(o.out));
+	assert_json(o.out);
+	assert_python_json(o.out);
+	assert_has(o.out, "\"name\":\"x\\u001b[31mRED\\u001b[0m\\nrow\\u00ff\\u00fe\\\\tail\"");
+	out_free(&o);
+	run(&o, "inspect", "--json", path);
+	assert_status(&o, XS_OK);
+	assert_python_json(o.out);
+	out_free(&o);
+	close(fd);
+}
+
+/* ls --pid P counts the holders among all processes, not only the listed ones. */
+static void ls_holders(void **state)
+{
+	SEALBUF_OPTS(sealbuf_create_opts, co, .name = "test-cli-holders");
+	struct sealbuf_region *r;
+	struct out o;
+	char pid[16], c;
+	int go[2];
+	pid_t child;
+
+	assert_int_equal(sealbuf_region_create(4096, &co, &r), 0);
+	assert_int_equal(pipe2(go, O_CLOEXEC), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		/* Holds the region's fd and mapping until the pipe closes. */
+		close(go[1]);
+		_exit(read(go[0], &c, 1) < 0);
+	}
+	close(go[0]);
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	run(&o, "ls", "--pid", pid, "--type", "memfd", "--json");
+	assert_status(&o, XS_OK);
+	assert_has(o.out, "\"name\":\"test-cli-holders\"");
+	assert_has(o.out, "\"holders\":2");
+	assert_null(strstr(o.out, "\"holders\":1"));
+	out_free(&o);
+	close(go[1]);
+	assert_int_equal(wait_pid(child), 0);
+	sealbuf_region_free(r);
+}
+
+/* ---- help, version, one error per mistake ---- */
+
+struct cmd_opts {
+	const char *cmd;
+	const char *opts[14];
+};
+
+/* Every option each command accepts (its getopt table). */
+static const struct cmd_opts all_opts[] = {
+	{ "doctor", { "json" } },
+	{ "ls", { "pid", "type", "json", "bytes", "verbose" } },
+	{ "inspect", { "fd", "path", "json" } },
+	{ "create", { "size", "name", "read-only", "fd", "out", "json", "reserve", "dmabuf-fd" } },
+	{ "offer", { "socket", "connect", "wait", "size", "name", "read-only", "count", "timeout",
+		     "out", "verbose", "reserve" } },
+	{ "recv", { "socket", "listen", "wait", "timeout", "info", "json", "dump", "hexdump", "out",
+		    "expect-read-only", "follow", "count" } },
+	{ "write", { "socket", "listen", "wait", "timeout", "offset", "verbose" } },
+	{ "dump", { "fd", "path", "size", "offset", "length", "hexdump", "out" } },
+	{ "bench", { "json", "quick", "reps", "list" } },
+};
+
+/* The help line of --@opt: "  --opt ARG   what it does" (or "  -v, --opt ..."). */
+static void assert_option_line(const char *help, const char *cmd, const char *opt)
+{
+	char want[64], alt[64];
+	const char *at;
+
+	snprintf(want, sizeof(want), "\n  --%s ", opt);
+	snprintf(alt, sizeof(alt), ", --%s ", opt);
+	at = strstr(help, want);
+	if (!at)
+		at = strstr(help, alt);
+	if (!at)
+		print_error("%s --help does not describe --%s:\n%s\n", cmd, opt, help);
+	assert_non_null(at);
+	at += strlen(want);
+	/* A description follows on the same line. */
+	assert_true(strcspn(at, "\n") > strspn(at, " "));
+}
+
+static void help_and_version(void **state)
+{
+	struct out o, v;
+
+	run(&v, "--version");
+	assert_status(&v, XS_OK);
+	for (size_t i = 0; i < sizeof(all_opts) / sizeof(all_opts[0]); i++) {
+		const struct cmd_opts *c = &all_opts[i];
+		run(&o, (char *)c->cmd, "--help");
+		assert_status(&o, XS_OK);
+		for (size_t k = 0; k < 14 && c->opts[k]; k++)
+			assert_option_line(o.out, c->cmd, c->opts[k]);
+		out_free(&o);
+		/* --version: answered alike by every command. */
+		run(&o, (char *)c->cmd, "--version");
+		assert_status(&o, XS_OK);
+		assert_string_equal(o.out, v.out);
+		assert_string_equal(o.err, "");
+		out_free(&o);
+	}
+	out_free(&v);
+	run(&o, "write", "--help");
+	assert_has(o.out, "--wait");
+	out_free(&o);
+	/* A bad value: one message, then the synopsis. */
+	run(&o, "ls", "--pid", "abc");
+	assert_status(&o, XS_USAGE);
+	assert_int_equal(count_lines(o.err, "sealbuf ls:"), 1);
+	assert_int_equal(count_lines(o.err, "\n"), 2);
+	out_free(&o);
+	run(&o, "inspect", "--fd", "abc");
+	assert_status(&o, XS_USAGE);
+	assert_int_equal(count_lines(o.err, "sealbuf inspect:"), 1);
+	out_free(&o);
 }
 
 /* ---- doctor ---- */
@@ -1193,6 +1428,10 @@ int main(void)
 		TL_TEST(dump_inspect),
 		TL_TEST(ls_lists),
 		TL_TEST(ls_not_permitted),
+		TL_TEST(ls_summary),
+		TL_TEST(hostile_names),
+		TL_TEST(ls_holders),
+		TL_TEST(help_and_version),
 		TL_TEST(doctor),
 		TL_TEST(bench),
 	};

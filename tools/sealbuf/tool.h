@@ -36,6 +36,7 @@ struct tool_cmd {
 	int (*run)(int argc, char **argv);
 	const char *usage;   /* argument synopsis, after "sealbuf NAME " */
 	const char *summary; /* one line for `sealbuf --help` */
+	const char *options; /* one line per option, for `sealbuf NAME --help` */
 };
 
 /* Subcommands: each parses its own arguments; argv[0] is its name. */
