@@ -1249,12 +1249,11 @@ static void assert_option_line(const char *help, const char *cmd, const char *op
 	assert_true(strcspn(at, "\n") > strspn(at, " "));
 }
 
-static void help_and_version(void **state)
+/* Each command's --help describes every option it accepts. */
+static void help_lists_options(void **state)
 {
-	struct out o, v;
+	struct out o;
 
-	run(&v, "--version");
-	assert_status(&v, XS_OK);
 	for (size_t i = 0; i < sizeof(all_opts) / sizeof(all_opts[0]); i++) {
 		const struct cmd_opts *c = &all_opts[i];
 		run(&o, (char *)c->cmd, "--help");
@@ -1262,18 +1261,34 @@ static void help_and_version(void **state)
 		for (size_t k = 0; k < 14 && c->opts[k]; k++)
 			assert_option_line(o.out, c->cmd, c->opts[k]);
 		out_free(&o);
-		/* --version: answered alike by every command. */
-		run(&o, (char *)c->cmd, "--version");
+	}
+	run(&o, "write", "--help");
+	assert_has(o.out, "--wait");
+	out_free(&o);
+}
+
+/* CMD --version is answered alike by every command: as sealbuf --version. */
+static void version_everywhere(void **state)
+{
+	struct out o, v;
+
+	run(&v, "--version");
+	assert_status(&v, XS_OK);
+	for (size_t i = 0; i < sizeof(all_opts) / sizeof(all_opts[0]); i++) {
+		run(&o, (char *)all_opts[i].cmd, "--version");
 		assert_status(&o, XS_OK);
 		assert_string_equal(o.out, v.out);
 		assert_string_equal(o.err, "");
 		out_free(&o);
 	}
 	out_free(&v);
-	run(&o, "write", "--help");
-	assert_has(o.out, "--wait");
-	out_free(&o);
-	/* A bad value: one message, then the synopsis. */
+}
+
+/* A bad value: one message, then the synopsis. */
+static void one_error_per_value(void **state)
+{
+	struct out o;
+
 	run(&o, "ls", "--pid", "abc");
 	assert_status(&o, XS_USAGE);
 	assert_int_equal(count_lines(o.err, "sealbuf ls:"), 1);
@@ -1282,6 +1297,7 @@ static void help_and_version(void **state)
 	run(&o, "inspect", "--fd", "abc");
 	assert_status(&o, XS_USAGE);
 	assert_int_equal(count_lines(o.err, "sealbuf inspect:"), 1);
+	assert_int_equal(count_lines(o.err, "\n"), 2);
 	out_free(&o);
 }
 
@@ -1431,7 +1447,9 @@ int main(void)
 		TL_TEST(ls_summary),
 		TL_TEST(hostile_names),
 		TL_TEST(ls_holders),
-		TL_TEST(help_and_version),
+		TL_TEST(help_lists_options),
+		TL_TEST(version_everywhere),
+		TL_TEST(one_error_per_value),
 		TL_TEST(doctor),
 		TL_TEST(bench),
 	};
