@@ -13,8 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/magic.h>
 
 #include "region-io.h"
 #include "sock.h"
@@ -597,6 +599,7 @@ int cmd_write(int argc, char **argv)
 
 int share_open_target(const char *path, bool have_fd, long fdnum, int *ret_fd)
 {
+	struct statfs sfs;
 	struct stat st;
 	int fd;
 
@@ -611,11 +614,15 @@ int share_open_target(const char *path, bool have_fd, long fdnum, int *ret_fd)
 		*ret_fd = fd;
 		return 0;
 	}
-	/* O_PATH opens nothing for real: a device or FIFO is described, never opened. */
+	/*
+	 * O_PATH opens nothing for real: a device, FIFO or dma-buf is described,
+	 * never opened; only a regular file is reopened read-only for its seals.
+	 */
 	fd = open(path, O_PATH | O_CLOEXEC);
 	if (fd < 0)
 		return tool_error(tool_exit_for_errno(errno), "%s: %s", path, strerror(errno));
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    !(fstatfs(fd, &sfs) == 0 && sfs.f_type == DMA_BUF_MAGIC)) {
 		close(fd);
 		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 		if (fd < 0)
