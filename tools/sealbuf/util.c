@@ -311,9 +311,9 @@ void tool_hexdump(FILE *f, const uint8_t *p, size_t len, uint64_t base)
 	fprintf(f, "%08" PRIx64 "\n", base + len);
 }
 
-const char *tool_human_size(uint64_t n, char *buf, size_t len)
+/* @n in binary units: the unit's index in "KMGTPE" (-1: below 1K), the value in it. */
+static int binary_unit(uint64_t n, double *ret)
 {
-	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
 	double v = (double)n;
 	int u = -1;
 
@@ -321,29 +321,33 @@ const char *tool_human_size(uint64_t n, char *buf, size_t len)
 		v /= 1024;
 		u++;
 	}
+	*ret = v;
+	return u;
+}
+
+const char *tool_human_size(uint64_t n, char *buf, size_t len)
+{
+	double v;
+	int u = binary_unit(n, &v);
+
 	if (u < 0)
 		snprintf(buf, len, "%" PRIu64 " bytes", n);
 	else
-		snprintf(buf, len, "%" PRIu64 " bytes (%.4g %s)", n, v, units[u]);
+		snprintf(buf, len, "%" PRIu64 " bytes (%.4g %ciB)", n, v, "KMGTPE"[u]);
 	return buf;
 }
 
 const char *tool_short_size(uint64_t n, char *buf, size_t len)
 {
-	static const char units[] = "KMGTPE";
-	double v = (double)n;
-	int u = -1;
+	double v;
+	int u = binary_unit(n, &v);
 
-	while (v >= 1024 && u < 5) {
-		v /= 1024;
-		u++;
-	}
 	if (u < 0)
 		snprintf(buf, len, "%" PRIu64, n);
 	else if (v < 10 && v != (double)(uint64_t)v)
-		snprintf(buf, len, "%.1f%c", v, units[u]);
+		snprintf(buf, len, "%.1f%c", v, "KMGTPE"[u]);
 	else
-		snprintf(buf, len, "%.0f%c", v, units[u]);
+		snprintf(buf, len, "%.0f%c", v, "KMGTPE"[u]);
 	return buf;
 }
 
