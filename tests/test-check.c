@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Checks that take nothing: sealbuf_fd_check, sealbuf_udmabuf_diagnose, sealbuf_drm_query. */
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -192,6 +193,21 @@ static void drm_query(void **state)
 	}
 }
 
+/* Every byte of the new structs is named: no padding holes (LP64). */
+static void layouts(void **state)
+{
+#if __SIZEOF_POINTER__ == 8
+	assert_int_equal(sizeof(struct sealbuf_check_opts), 8 + 4 + 4 + 8);
+	assert_int_equal(sizeof(struct sealbuf_fd_info), 8 + 4 * 4 + 5 * 8);
+	assert_int_equal(offsetof(struct sealbuf_fd_info, file_size), 24);
+	assert_int_equal(sizeof(struct sealbuf_udmabuf_diag), 8 + 8 * 4 + 512);
+	assert_int_equal(offsetof(struct sealbuf_udmabuf_diag, text), 40);
+	assert_int_equal(sizeof(struct sealbuf_drm_info), 8 + 4 + 4 + 64 + 32);
+#else
+	skip();
+#endif
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -201,6 +217,7 @@ int main(void)
 		TL_TEST(bad_opts),
 		TL_TEST(udmabuf_diagnose),
 		TL_TEST(drm_query),
+		TL_TEST(layouts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
