@@ -61,6 +61,8 @@ static int check_fd(int fd, const struct sealbuf_check_opts *o, struct sealbuf_f
 	i->flags |= SEALBUF_FD_MEMFD;
 	i->file_size = file_size;
 	i->seals = sb_fcntl(fd, F_GET_SEALS, 0);
+	if (i->seals < 0)
+		i->seals = -1;
 	has_hdr = read_header(fd, &h, i);
 	ret = declared(o, &h, has_hdr, i);
 	if (ret == 0)
