@@ -489,6 +489,28 @@ static int follow(struct sealbuf_region *r, const struct share_args *a)
 	return ret;
 }
 
+/* What recv prints: the description (after a fresh read of a header), or the bytes. */
+static int recv_show(struct sealbuf_region *r, const struct share_args *a)
+{
+	const uint8_t *p = NULL;
+	uint8_t *copy = NULL;
+	size_t len = 0;
+	int ret = 0;
+
+	if (a->mode == MODE_INFO && sealbuf_region_kind(r) != SEALBUF_KIND_PLAIN &&
+	    (ret = sealbuf_region_read(r)) < 0)
+		return tool_lib_error(ret, "reading the region's header");
+	if (a->mode == MODE_INFO) {
+		rio_print_info(r, a->json);
+		return 0;
+	}
+	ret = rio_region_bytes(r, &p, &len, &copy);
+	if (!ret)
+		ret = rio_emit(p, len, 0, 0, false, a->mode == MODE_HEX ? RIO_HEX : RIO_RAW, a->out);
+	free(copy);
+	return ret;
+}
+
 int cmd_recv(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -508,9 +530,6 @@ int cmd_recv(int argc, char **argv)
 	};
 	struct share_args a = { 0 };
 	struct sealbuf_region *r;
-	const uint8_t *p = NULL;
-	uint8_t *copy = NULL;
-	size_t len = 0;
 	int sock, ret = parse_args(argc, argv, "", opts, &a);
 
 	if (ret)
@@ -539,16 +558,8 @@ int cmd_recv(int argc, char **argv)
 		close(sock);
 		return ret;
 	}
-	if (!ret && a.mode == MODE_INFO && sealbuf_region_kind(r) != SEALBUF_KIND_PLAIN &&
-	    (ret = sealbuf_region_read(r)) < 0)
-		ret = tool_lib_error(ret, "reading the region's header");
-	if (!ret && a.mode == MODE_INFO)
-		rio_print_info(r, a.json);
-	else if (!ret)
-		ret = rio_region_bytes(r, &p, &len, &copy);
-	if (!ret && a.mode != MODE_INFO)
-		ret = rio_emit(p, len, 0, 0, false, a.mode == MODE_HEX ? RIO_HEX : RIO_RAW, a.out);
-	free(copy);
+	if (!ret)
+		ret = recv_show(r, &a);
 	sealbuf_region_free(r);
 	close(sock);
 	return ret;
@@ -633,6 +644,34 @@ int share_open_target(const char *path, bool have_fd, long fdnum, int *ret_fd)
 	return 0;
 }
 
+/*
+ * The region at --fd N or PATH, mapped read-only. The library checks first,
+ * on an fd it does not take: the kind its header states (plain without
+ * one) and, without --size, the size the fd states (its capacity, or the
+ * whole file) are what open is then given.
+ */
+static int dump_open(const struct share_args *a, struct sealbuf_region **ret_region)
+{
+	SEALBUF_OPTS(sealbuf_open_opts, o, .flags = SEALBUF_OPEN_RDONLY);
+	SEALBUF_OPTS(sealbuf_check_opts, co, .flags = SEALBUF_CHECK_RDONLY, .size = a->in.size);
+	struct sealbuf_fd_info info = { .sz = sizeof(info) };
+	char label[32];
+	int fd, ret = share_open_target(a->path, a->have_fd, a->fd, &fd);
+
+	if (ret)
+		return ret;
+	snprintf(label, sizeof(label), "fd %ld", a->fd);
+	co.flags |= a->in.have_size ? SEALBUF_CHECK_SIZE : 0;
+	ret = sealbuf_fd_check(fd, &co, &info);
+	if (ret == 0) {
+		o.kind = info.kind;
+		ret = sealbuf_region_open(fd, (size_t)info.size, &o, ret_region);
+	} else {
+		close(fd);
+	}
+	return ret < 0 ? tool_lib_error(ret, a->path ? a->path : label) : 0;
+}
+
 int cmd_dump(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -645,16 +684,12 @@ int cmd_dump(int argc, char **argv)
 		{ "out", required_argument, NULL, OPT_OUT },
 		{ 0 }
 	};
-	SEALBUF_OPTS(sealbuf_open_opts, o, .flags = SEALBUF_OPEN_RDONLY);
-	SEALBUF_OPTS(sealbuf_check_opts, co, .flags = SEALBUF_CHECK_RDONLY);
-	struct sealbuf_fd_info info = { .sz = sizeof(info) };
 	struct share_args a = { 0 };
 	struct sealbuf_region *r;
 	const uint8_t *p;
 	uint8_t *copy;
 	size_t len;
-	char label[32];
-	int fd, ret = parse_args(argc, argv, "", opts, &a);
+	int ret = parse_args(argc, argv, "", opts, &a);
 
 	if (ret)
 		return ret;
@@ -662,26 +697,9 @@ int cmd_dump(int argc, char **argv)
 		a.path = argv[optind++];
 	if (optind < argc)
 		return tool_usage_error("unexpected argument '%s'", argv[optind]);
-	ret = share_open_target(a.path, a.have_fd, a.fd, &fd);
+	ret = dump_open(&a, &r);
 	if (ret)
 		return ret;
-	/*
-	 * The library checks first, on an fd it does not take: the kind its
-	 * header states (plain without one) and, without --size, the size the
-	 * fd states (its capacity, or the whole file) are what open is given.
-	 */
-	snprintf(label, sizeof(label), "fd %ld", a.fd);
-	co.flags |= a.in.have_size ? SEALBUF_CHECK_SIZE : 0;
-	co.size = a.in.size;
-	ret = sealbuf_fd_check(fd, &co, &info);
-	if (ret == 0) {
-		o.kind = info.kind;
-		ret = sealbuf_region_open(fd, (size_t)info.size, &o, &r);
-	} else {
-		close(fd);
-	}
-	if (ret < 0)
-		return tool_lib_error(ret, a.path ? a.path : label);
 	ret = rio_region_bytes(r, &p, &len, &copy);
 	if (!ret)
 		ret = rio_emit(p, len, a.offset, a.length, a.have_length,
