@@ -4,7 +4,7 @@
  * header of a region that came from another process (docs/header-format.md).
  * The header is input from a peer: each field is read once, then checked.
  */
-#include "internal.h"
+#include "region.h"
 #include "seqlock.h"
 
 int sb_header_init(struct sealbuf_region *r, size_t capacity, size_t page)

@@ -8,7 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "region.h"
 #include "wire.h"
 
 /* Room for a few fds: more than one is already an error, the rest the kernel drops. */

@@ -5,7 +5,7 @@
  * prefaulted: first touch of fresh pages runs several times slower than
  * memcpy (kernel.md), and update() must run at memcpy speed.
  */
-#include "internal.h"
+#include "region.h"
 
 SEALBUF_EXPORT int sealbuf_region_mirror(void *data, size_t size,
 					 const struct sealbuf_create_opts *opts,

@@ -6,7 +6,7 @@
  * it. Readers never trust the header: size is checked against the capacity
  * validated at open, every time, and every wait is bounded.
  */
-#include "internal.h"
+#include "region.h"
 #include "seqlock.h"
 
 #define READ_TRIES 100              /* copies spoiled by the writer before -EAGAIN */

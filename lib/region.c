@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include <linux/magic.h>
 
-#include "internal.h"
+#include "region.h"
 
 #define CREATE_FLAGS                                                           \
 	(SEALBUF_CREATE_PREFAULT | SEALBUF_CREATE_NORESERVE | SEALBUF_CREATE_HUGETLB)

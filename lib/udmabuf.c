@@ -18,7 +18,8 @@
 #include <linux/magic.h>
 #include <linux/udmabuf.h>
 
-#include "internal.h"
+#include "dmabuf.h"
+#include "region.h"
 
 #define UDMABUF_DEV "/dev/udmabuf"
 #define UDMABUF_PARAMS "/sys/module/udmabuf/parameters/"

@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "fuzz-common.h"
-#include "internal.h"
+#include "region.h" /* w->map: the header bytes a hostile peer writes */
 
 #define MAX_CAP (3 * 4096 + 255)
 

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The region object behind the opaque struct sealbuf_region, and the private
+ * calls that make, map, share and publish it.
+ */
+#ifndef SEALBUF_REGION_H
+#define SEALBUF_REGION_H
+
+#include "internal.h"
+
+struct sb_header; /* header_format.h: the reserved-region header in shared memory */
+
+struct sealbuf_region {
+	int fd;                  /* the memfd, or -1 once the handle is closed */
+	enum sealbuf_kind kind;
+	bool writable;           /* this process's mapping is PROT_WRITE */
+	uint8_t *map;            /* whole mapping; NULL when nothing is mapped */
+	size_t map_size;         /* bytes mapped (== file size) */
+	uint8_t *data;           /* map, or the payload after the header page */
+	size_t size;             /* requested (plain) or last seen valid size */
+	size_t capacity;         /* bytes available at data */
+	struct sb_header *hdr;   /* reserved/mirror: header at map */
+	uint64_t seq;            /* reserved/mirror: last sequence seen */
+	void *mirror_src;        /* mirror: the caller's memory */
+	bool mirror_owner;       /* mirror: created here, so update/clear may run */
+	bool writing;            /* reserved: between write_begin and write_end */
+	int stall_ms;            /* reserved/mirror: stall timeout; 0 = default */
+	bool populated;          /* every page faulted in: udmabuf may pin them as they are */
+};
+
+/* handle.c: a new fd for @region (read-only reopen with SEALBUF_SHARE_RDONLY). */
+int sb_share_fd(const struct sealbuf_region *region, uint32_t flags, int *ret_fd);
+/* Whether @region may be shared with @flags. */
+int sb_share_check(const struct sealbuf_region *region, uint32_t flags);
+
+/* region.c */
+int sb_region_new(struct sealbuf_region **ret);
+int sb_region_map(struct sealbuf_region *r, size_t file_size, bool writable);
+int sb_memfd_new(size_t file_size, const struct sealbuf_create_opts *o, int *ret_fd);
+int sb_region_create_kind(enum sealbuf_kind kind, size_t size,
+			  const struct sealbuf_create_opts *opts,
+			  struct sealbuf_region **ret_region);
+int sb_create_opts_load(const struct sealbuf_create_opts *opts,
+			struct sealbuf_create_opts *out);
+/* File size of a region of @kind holding @size bytes (page-rounded). */
+int sb_file_size(enum sealbuf_kind kind, size_t size, size_t page, size_t *ret);
+
+/*
+ * header.c: reserved and mirror regions. init writes a fresh header into a
+ * new region's first page (of @page bytes); attach validates the header of a
+ * region received from a peer, whose declared capacity is @capacity.
+ */
+int sb_header_init(struct sealbuf_region *r, size_t capacity, size_t page);
+int sb_header_attach(struct sealbuf_region *r, size_t capacity, size_t page);
+/* A read-only handle of @r is going out: its holder cannot count itself as a waiter. */
+void sb_header_note_rdonly(const struct sealbuf_region *r);
+
+/* publish.c: the seqlock write of @size bytes from @src (writer checks done). */
+void sb_publish(struct sealbuf_region *r, const void *src, size_t size);
+
+#endif
