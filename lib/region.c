@@ -236,6 +236,7 @@ int sb_region_new(struct sealbuf_region **ret)
 	if (!r)
 		return sb_fail(-ENOMEM, SEALBUF_R_NO_MEMORY, "out of memory");
 	r->fd = -1;
+	r->populated = &r->populated_store;
 	*ret = r;
 	return 0;
 }
@@ -291,19 +292,6 @@ int sb_region_map(struct sealbuf_region *r, size_t file_size, bool writable)
 	return 0;
 }
 
-static void prefault(struct sealbuf_region *r)
-{
-	size_t page = sb_page_size();
-
-	if (!r->map)
-		return;
-	/* Before 5.14: touch each page (the memory is fresh, so zero stays zero). */
-	if (sb_madvise(r->map, r->map_size, MADV_POPULATE_WRITE) < 0)
-		for (size_t off = 0; off < r->map_size; off += page)
-			((volatile uint8_t *)r->map)[off] = 0;
-	r->populated = true;
-}
-
 /* Make the memfd, map it, and give it a header when its kind has one. */
 static int create_kind(enum sealbuf_kind kind, size_t size,
 		       const struct sealbuf_create_opts *opts,
@@ -336,7 +324,7 @@ static int create_kind(enum sealbuf_kind kind, size_t size,
 	if (ret == 0)
 		ret = sb_region_map(r, file_size, true);
 	if (ret == 0 && (o.flags & SEALBUF_CREATE_PREFAULT))
-		prefault(r);
+		sb_prefault(r);
 	if (ret == 0 && kind != SEALBUF_KIND_PLAIN)
 		ret = sb_header_init(r, size, create_page_size(&o));
 	if (ret < 0) {

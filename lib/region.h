@@ -25,7 +25,14 @@ struct sealbuf_region {
 	bool mirror_owner;       /* mirror: created here, so update/clear may run */
 	bool writing;            /* reserved: between write_begin and write_end */
 	int stall_ms;            /* reserved/mirror: stall timeout; 0 = default */
-	bool populated;          /* every page faulted in: udmabuf may pin them as they are */
+	/*
+	 * Every page faulted in: udmabuf may pin them as they are. populate.c
+	 * alone reads and sets it. It is a fact about the shared pages, not
+	 * the handle, so an export of a const region records it: through this
+	 * pointer to populated_store (set by sb_region_new), not a cast.
+	 */
+	bool *populated;
+	bool populated_store;
 };
 
 /* handle.c: a new fd for @region (read-only reopen with SEALBUF_SHARE_RDONLY). */
@@ -54,6 +61,9 @@ int sb_header_init(struct sealbuf_region *r, size_t capacity, size_t page);
 int sb_header_attach(struct sealbuf_region *r, size_t capacity, size_t page);
 /* A read-only handle of @r is going out: its holder cannot count itself as a waiter. */
 void sb_header_note_rdonly(const struct sealbuf_region *r);
+
+/* populate.c: fault in all of a fresh region for writing (SEALBUF_CREATE_PREFAULT). */
+void sb_prefault(struct sealbuf_region *r);
 
 /* publish.c: the seqlock write of @size bytes from @src (writer checks done). */
 void sb_publish(struct sealbuf_region *r, const void *src, size_t size);
