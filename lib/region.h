@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The region object behind the opaque struct sealbuf_region, and the private
- * calls that make, map, share and publish it.
+ * calls that map, share, populate and publish it. Its kinds: region.c;
+ * making one: create.c; opening a received one: handle.c.
  */
 #ifndef SEALBUF_REGION_H
 #define SEALBUF_REGION_H
@@ -40,27 +41,18 @@ int sb_share_fd(const struct sealbuf_region *region, uint32_t flags, int *ret_fd
 /* Whether @region may be shared with @flags. */
 int sb_share_check(const struct sealbuf_region *region, uint32_t flags);
 
-/* region.c */
-int sb_region_new(struct sealbuf_region **ret);
-int sb_region_map(struct sealbuf_region *r, size_t file_size, bool writable);
-int sb_memfd_new(size_t file_size, const struct sealbuf_create_opts *o, int *ret_fd);
-int sb_region_create_kind(enum sealbuf_kind kind, size_t size,
-			  const struct sealbuf_create_opts *opts,
-			  struct sealbuf_region **ret_region);
-int sb_create_opts_load(const struct sealbuf_create_opts *opts,
-			struct sealbuf_create_opts *out);
+/* region.c: the kinds. Valid: a kind this library knows (a peer's message may lie). */
+bool sb_kind_valid(uint32_t kind);
+/* Reserved and mirror regions start with a header page (header_format.h). */
+bool sb_kind_has_header(enum sealbuf_kind kind);
 /* File size of a region of @kind holding @size bytes (page-rounded). */
 int sb_file_size(enum sealbuf_kind kind, size_t size, size_t page, size_t *ret);
 
-/*
- * header.c: reserved and mirror regions. init writes a fresh header into a
- * new region's first page (of @page bytes); attach validates the header of a
- * region received from a peer, whose declared capacity is @capacity.
- */
-int sb_header_init(struct sealbuf_region *r, size_t capacity, size_t page);
-int sb_header_attach(struct sealbuf_region *r, size_t capacity, size_t page);
-/* A read-only handle of @r is going out: its holder cannot count itself as a waiter. */
-void sb_header_note_rdonly(const struct sealbuf_region *r);
+/* region.c: the object. new: empty, no fd; map: map its fd (of @file_size bytes). */
+int sb_region_new(struct sealbuf_region **ret);
+int sb_region_map(struct sealbuf_region *r, size_t file_size, bool writable);
+/* @bytes need huge pages of @page bytes that the pool lacks: say how to reserve them. */
+int sb_fail_huge_pages(size_t bytes, size_t page);
 
 /* populate.c: fault in all of a fresh region for writing (SEALBUF_CREATE_PREFAULT). */
 void sb_prefault(struct sealbuf_region *r);

@@ -29,7 +29,7 @@
 
 static uint8_t mirrored[MAX_CAP], buf[MAX_CAP + 64];
 
-/* Header fields by offset and width (lib/seqlock.h), for op 1. */
+/* Header fields by offset and width (lib/header_format.h), for op 1. */
 static const struct {
 	uint8_t off, len;
 } fields[] = { { 0, 4 }, { 4, 2 }, { 6, 2 }, { 8, 4 },	{ 12, 4 }, { 16, 8 },
