@@ -187,6 +187,21 @@ static int memfd_new(size_t file_size, const struct sealbuf_create_opts *o, int 
 	return 0;
 }
 
+/* Every limit that would kill the caller, instead of failing, once the file exists. */
+static int check_limits(size_t file_size, const struct sealbuf_create_opts *o)
+{
+	int ret = 0;
+
+	if (!(o->flags & SEALBUF_CREATE_HUGETLB))
+		ret = check_fits_memory(file_size);
+	if (ret == 0)
+		ret = check_fsize_limit(file_size);
+	if (ret == 0 && file_size &&
+	    !(o->flags & (SEALBUF_CREATE_HUGETLB | SEALBUF_CREATE_NORESERVE)))
+		ret = sb_check_memcg_room(file_size);
+	return ret;
+}
+
 /* Make the memfd, map it, and give it a header when its kind has one. */
 static int create_kind(enum sealbuf_kind kind, size_t size,
 		       const struct sealbuf_create_opts *opts,
@@ -202,13 +217,8 @@ static int create_kind(enum sealbuf_kind kind, size_t size,
 	ret = create_opts_load(opts, &o);
 	if (ret == 0)
 		ret = sb_file_size(kind, size, create_page_size(&o), &file_size);
-	if (ret == 0 && !(o.flags & SEALBUF_CREATE_HUGETLB))
-		ret = check_fits_memory(file_size);
 	if (ret == 0)
-		ret = check_fsize_limit(file_size);
-	if (ret == 0 && file_size &&
-	    !(o.flags & (SEALBUF_CREATE_HUGETLB | SEALBUF_CREATE_NORESERVE)))
-		ret = sb_check_memcg_room(file_size);
+		ret = check_limits(file_size, &o);
 	if (ret == 0)
 		ret = sb_region_new(&r);
 	if (ret < 0)
