@@ -9,7 +9,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "header_format.h"
+#include "region.h"
 #include "seqlock.h"
 
 #define CHECK_FLAGS (SEALBUF_CHECK_RDONLY | SEALBUF_CHECK_SIZE)
@@ -36,12 +37,12 @@ static int declared(const struct sealbuf_check_opts *o, const struct sb_header *
 
 	i->kind = o->kind;
 	if (!i->kind)
-		i->kind = hkind == SEALBUF_KIND_RESERVED || hkind == SEALBUF_KIND_MIRROR
-				  ? hkind : SEALBUF_KIND_PLAIN;
+		i->kind = sb_kind_valid(hkind) && sb_kind_has_header(hkind) ? hkind
+									   : SEALBUF_KIND_PLAIN;
 	if (o->flags & SEALBUF_CHECK_SIZE)
 		i->size = o->size;
 	else
-		i->size = i->kind == SEALBUF_KIND_PLAIN ? i->file_size : i->capacity;
+		i->size = sb_kind_has_header(i->kind) ? i->capacity : i->file_size;
 	if (i->size > SIZE_MAX)
 		return sb_fail(-EOVERFLOW, SEALBUF_R_SIZE_OVERFLOW,
 			       "size %llu cannot be mapped on this machine",
@@ -71,7 +72,7 @@ static int check_fd(int fd, const struct sealbuf_check_opts *o, struct sealbuf_f
 		ret = sb_check_access(fd, !(o->flags & SEALBUF_CHECK_RDONLY));
 	if (ret == 0)
 		ret = sb_check_size(fd, i->kind, (size_t)i->size, file_size, page);
-	if (ret < 0 || i->kind == SEALBUF_KIND_PLAIN)
+	if (ret < 0 || !sb_kind_has_header(i->kind))
 		return ret;
 	if (!has_hdr)
 		return sb_fail(-EBADMSG, SEALBUF_R_HEADER_MAGIC,
@@ -88,7 +89,7 @@ SEALBUF_EXPORT int sealbuf_fd_check(int fd, const struct sealbuf_check_opts *opt
 
 	if (ret == 0)
 		ret = sb_check_flags(o.flags, CHECK_FLAGS, "check flags");
-	if (ret == 0 && o.kind > SEALBUF_KIND_MIRROR)
+	if (ret == 0 && o.kind && !sb_kind_valid(o.kind))
 		ret = sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT, "unknown region kind %u", o.kind);
 	if (ret == 0 && info)
 		ret = sb_info_store(info, &i, offsetof(struct sealbuf_fd_info, file_size), sizeof(i));

@@ -59,9 +59,9 @@ static void reserved_header(void **state)
 	assert_int_equal(sealbuf_region_write(r, "published", 9), 0);
 	fd = sealbuf_region_fd(r);
 	assert_int_equal(sealbuf_region_share(r, SEALBUF_SHARE_RDONLY, &rdonly), 0);
-	memcpy(before, sealbuf_region_data(r) - tl_page(), sizeof(before));
+	memcpy(before, (uint8_t *)sealbuf_region_data(r) - tl_page(), sizeof(before));
 	assert_int_equal(sealbuf_fd_check(rdonly, &ro, &i), 0);
-	memcpy(after, sealbuf_region_data(r) - tl_page(), sizeof(after));
+	memcpy(after, (uint8_t *)sealbuf_region_data(r) - tl_page(), sizeof(after));
 	assert_memory_equal(before, after, sizeof(before));
 	assert_int_equal(i.flags, SEALBUF_FD_MEMFD | SEALBUF_FD_HEADER);
 	assert_int_equal(i.kind, SEALBUF_KIND_RESERVED);
