@@ -14,37 +14,29 @@
 #define OPEN_FLAGS (SEALBUF_OPEN_RDONLY | SEALBUF_OPEN_KEEP_HANDLE)
 
 /*
- * A memfd's inode is created mode 0777 (0666 with MFD_NOEXEC_SEAL), so anyone
- * holding even a read-only fd could reopen it read-write through
- * /proc/self/fd. Before the first read-only handle leaves, drop the inode's
- * write bits: reopening for writing then needs CAP_DAC_OVERRIDE. Open files
- * keep their access mode, so writers already holding the region carry on.
+ * Read-only sharing rests on F_SEAL_FUTURE_WRITE (seal_policy.c): once it is
+ * on, no fd of the memfd can write(2) or map it writable, whoever holds it
+ * and however it was opened (a reopen through /proc/self/fd after fchmod,
+ * root included). Dropping the inode's write bits as well (to r--------)
+ * keeps other users from even opening it read-write; it is best effort, as
+ * a region received from another user is not ours to chmod.
  */
-static int inode_read_only(int fd)
+static void inode_read_only(int fd)
 {
 	struct stat st;
-	int r;
 
-	if (fstat(fd, &st) < 0)
-		return sb_fail_sys(-errno, "fstat");
-	if (!(st.st_mode & 0222))
-		return 0;
-	r = sb_fchmod(fd, st.st_mode & 0444 & ~0044); /* r-------- */
-	if (r < 0)
-		return sb_fail(-EPERM, SEALBUF_R_ACCESS_MODE,
-			       "cannot drop the memfd's write permission (%s): a read-only handle "
-			       "could be reopened read-write through /proc", strerror(-r));
-	return 0;
+	if (fstat(fd, &st) == 0 && (st.st_mode & 0222))
+		(void)sb_fchmod(fd, st.st_mode & 0444 & ~0044);
 }
 
 static int reopen_rdonly(int fd)
 {
 	char path[64];
-	int r = inode_read_only(fd);
+	int r = sb_seal_future_write(fd);
 
 	if (r < 0)
 		return r;
-
+	inode_read_only(fd);
 	/* A new open file description: read-only, whatever mode fd has. */
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	r = sb_open(path, O_RDONLY);
@@ -63,6 +55,9 @@ int sb_share_check(const struct sealbuf_region *region, uint32_t flags)
 	if (region->fd < 0)
 		return sb_fail(-EBADF, SEALBUF_R_NO_HANDLE,
 			       "region was opened without SEALBUF_OPEN_KEEP_HANDLE: it has no handle to share");
+	/* A region mapped read-only here has a read-only fd: it shares as one. */
+	if (!(flags & SEALBUF_SHARE_RDONLY) && region->writable)
+		return sb_check_writable_policy(region, "sharing read-write");
 	return 0;
 }
 
@@ -75,7 +70,7 @@ int sb_share_fd(const struct sealbuf_region *region, uint32_t flags, int *ret_fd
 	r = sb_share_check(region, flags);
 	if (r < 0)
 		return r;
-	if (flags & SEALBUF_SHARE_RDONLY) {
+	if ((flags & SEALBUF_SHARE_RDONLY) && region->writable) {
 		r = reopen_rdonly(region->fd);
 		if (r >= 0)
 			sb_header_note_rdonly(region);
@@ -101,10 +96,10 @@ static int check_access(int fd, bool writable)
 		return sb_fail_sys(fl, "fcntl(F_GETFL)");
 	if ((fl & O_ACCMODE) == O_WRONLY)
 		return sb_fail(-EACCES, SEALBUF_R_ACCESS_MODE,
-			       "fd %d is write-only: it cannot be mapped", fd);
+			       "the fd is write-only: it cannot be mapped");
 	if (writable && (fl & O_ACCMODE) == O_RDONLY)
 		return sb_fail(-EACCES, SEALBUF_R_ACCESS_MODE,
-			       "fd %d is read-only: open it with SEALBUF_OPEN_RDONLY", fd);
+			       "the fd is read-only: open it with SEALBUF_OPEN_RDONLY");
 	return 0;
 }
 
@@ -118,8 +113,44 @@ static int check_size(int fd, enum sealbuf_kind kind, size_t size, size_t file_s
 		return r;
 	if (file_size != expected)
 		return sb_fail(-ERANGE, SEALBUF_R_SIZE_MISMATCH,
-			       "fd %d holds %zu bytes; a region of %zu bytes declared needs %zu",
-			       fd, file_size, size, expected);
+			       "the fd holds %zu bytes; a region of %zu bytes declared needs %zu (memfds are whole pages)",
+			       file_size, size, expected);
+	return 0;
+}
+
+/* The seals, and for a write-sealed fd opened writable, which of the two to fix. */
+static int check_seals(int fd, bool writable)
+{
+	int ret = sb_check_seals_mode(fd, writable), fl;
+
+	if (ret != -EPERM || !writable || sealbuf_last_reason() != SEALBUF_R_SEALS_EXTRA)
+		return ret;
+	fl = sb_fcntl(fd, F_GETFL, 0);
+	if (fl >= 0 && (fl & O_ACCMODE) == O_RDONLY)
+		return sb_fail(-EACCES, SEALBUF_R_ACCESS_MODE,
+			       "the fd is read-only (the region was shared read-only): open it with SEALBUF_OPEN_RDONLY");
+	return ret;
+}
+
+/*
+ * A region opened read-only keeps a read-only handle: an O_RDWR fd given to
+ * it is reopened read-only and closed, so nothing writable stays behind.
+ */
+static int keep_rdonly(struct sealbuf_region *r)
+{
+	char path[64];
+	int fl = sb_fcntl(r->fd, F_GETFL, 0), fd;
+
+	if (fl < 0)
+		return sb_fail_sys(fl, "fcntl(F_GETFL)");
+	if ((fl & O_ACCMODE) == O_RDONLY)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", r->fd);
+	fd = sb_open(path, O_RDONLY);
+	if (fd < 0)
+		return sb_fail_sys(fd, "reopening the received memfd read-only through /proc/self/fd");
+	sb_close(r->fd);
+	r->fd = fd;
 	return 0;
 }
 
@@ -137,7 +168,7 @@ static int open_fd(int fd, size_t size, const struct sealbuf_open_opts *o,
 		return sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT, "unknown region kind %u", kind);
 	ret = sb_check_memfd(fd, &file_size, &page);
 	if (ret == 0)
-		ret = sb_check_seals(fd);
+		ret = check_seals(fd, writable);
 	/* A non-empty mapping checks the access mode itself (EACCES). */
 	if (ret == 0 && file_size == 0)
 		ret = check_access(fd, writable);
@@ -163,6 +194,9 @@ static int open_fd(int fd, size_t size, const struct sealbuf_open_opts *o,
 	if (!(o->flags & SEALBUF_OPEN_KEEP_HANDLE)) {
 		sb_close(r->fd);
 		r->fd = -1;
+	} else if (!writable && (ret = keep_rdonly(r)) < 0) {
+		sealbuf_region_free(r);
+		return ret;
 	}
 	*ret_region = r;
 	return 0;

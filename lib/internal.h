@@ -166,10 +166,19 @@ bool sb_round_up(size_t n, size_t align, size_t *ret);
 const char *sb_describe_fd(int fd, char *buf, size_t len);
 
 /* seal_policy.c: the seals every region carries, and the check of a peer's fd. */
-#define SB_SEALS_REQUIRED (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
-#define SB_SEALS_FORBIDDEN (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)
+#define SB_SEALS_REQUIRED (F_SEAL_SHRINK | F_SEAL_GROW)
+#define SB_SEALS_FORBIDDEN (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE) /* for writers and udmabuf */
 int sb_seal(int fd);
+/* F_GET_SEALS, or -errno (SEALBUF_R_SYSCALL). */
+int sb_get_seals(int fd);
+/* A peer's fd: required seals present; with @writable, no write seal either. */
+int sb_check_seals_mode(int fd, bool writable);
+/* sb_check_seals_mode(fd, false). */
 int sb_check_seals(int fd);
+/* Read-only sharing seals the memfd F_SEAL_FUTURE_WRITE (once). */
+int sb_seal_future_write(int fd);
+/* A new writable handle or dma-buf of @r: refused after a read-only share or a freeze. */
+int sb_check_writable_policy(const struct sealbuf_region *r, const char *what);
 /* Checks that @fd is a memfd; its file size and page size come back. */
 int sb_check_memfd(int fd, size_t *ret_file_size, size_t *ret_page);
 

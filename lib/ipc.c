@@ -3,6 +3,7 @@
  * Sending and receiving regions over AF_UNIX sockets: one message carries
  * the fd (SCM_RIGHTS) and its 32-byte description (wire.c).
  */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -70,22 +71,25 @@ SEALBUF_EXPORT int sealbuf_region_send(int sock, const struct sealbuf_region *re
 	uint8_t buf[SB_WIRE_LEN];
 	struct sb_wire w = { .magic = SB_WIRE_MAGIC, .version = SB_WIRE_VERSION,
 			     .length = SB_WIRE_LEN };
-	bool rdonly = flags & SEALBUF_SHARE_RDONLY;
-	int fd, r;
+	bool rdonly, reopen;
+	int fd, r = sb_share_check(region, flags);
 
-	/* SCM_RIGHTS duplicates the fd itself; only a read-only handle needs a new one. */
-	r = rdonly ? sb_share_fd(region, flags, &fd) : sb_share_check(region, flags);
 	if (r < 0)
 		return r;
-	if (!rdonly)
-		fd = region->fd;
+	/* A region mapped read-only here holds a read-only fd: it goes out as one. */
+	rdonly = (flags & SEALBUF_SHARE_RDONLY) || !region->writable;
+	/* SCM_RIGHTS duplicates the fd itself; only a read-only share of a writable region needs a new one. */
+	reopen = rdonly && region->writable;
+	fd = region->fd;
+	if (reopen && (r = sb_share_fd(region, flags, &fd)) < 0)
+		return r;
 	w.kind = region->kind;
 	w.flags = rdonly ? SB_WIRE_RDONLY : 0;
 	w.size = region->kind == SEALBUF_KIND_PLAIN ? region->size : region->capacity;
 	w.file_size = region->map_size;
 	sb_wire_encode(&w, buf);
 	r = send_msg(sock, fd, buf, sizeof(buf));
-	if (rdonly)
+	if (reopen)
 		sb_close(fd);
 	return r;
 }
@@ -249,6 +253,22 @@ static int check_fds(const struct inbox *in)
 	return 0;
 }
 
+/*
+ * The read-only flag promises an O_RDONLY fd (docs/wire-format.md): a
+ * message that breaks it is refused, so no writable fd stays behind.
+ */
+static int check_rdonly_fd(int fd)
+{
+	int fl = sb_fcntl(fd, F_GETFL, 0);
+
+	if (fl < 0)
+		return sb_fail_sys(fl, "fcntl(F_GETFL)");
+	if ((fl & O_ACCMODE) != O_RDONLY)
+		return sb_fail(-EACCES, SEALBUF_R_ACCESS_MODE,
+			       "the message says read-only but its fd is open for writing: refused and closed");
+	return 0;
+}
+
 static int open_received(const struct sb_wire *w, int fd, uint32_t flags,
 			 struct sealbuf_region **ret)
 {
@@ -260,6 +280,10 @@ static int open_received(const struct sb_wire *w, int fd, uint32_t flags,
 		sb_close(fd);
 		return sb_fail(-EACCES, SEALBUF_R_ACCESS_MODE,
 			       "the sender shared this region read-only: receive it with SEALBUF_OPEN_RDONLY");
+	}
+	if ((w->flags & SB_WIRE_RDONLY) && (r = check_rdonly_fd(fd)) < 0) {
+		sb_close(fd);
+		return r;
 	}
 	r = sealbuf_region_open(fd, (size_t)w->size, &o, &region);
 	if (r < 0)

@@ -91,6 +91,10 @@ enum sealbuf_reason {
 	SEALBUF_R_NOT_DMABUF,        /* -EBADFD: the fd is not a dma-buf */
 	SEALBUF_R_NO_HANDLE,         /* -EBADF: region was opened without KEEP_HANDLE */
 	SEALBUF_R_DEVICE_DENIED,     /* -EACCES: no permission to open the device node */
+	SEALBUF_R_SHARED_READ_ONLY,  /* -EPERM: shared read-only (F_SEAL_FUTURE_WRITE): no new writable handle or dma-buf */
+	SEALBUF_R_FROZEN,            /* -EPERM: frozen (F_SEAL_WRITE): read-only for every holder */
+	SEALBUF_R_WRITABLE_MAPPING,  /* -EBUSY: freeze: a writable mapping of the region remains */
+	SEALBUF_R_PEER_REFUSED,      /* -EACCES: the sender is not one the receiver accepts */
 	_SEALBUF_R_COUNT
 };
 
@@ -185,16 +189,28 @@ enum sealbuf_share_flags {
 
 /*
  * A new close-on-exec fd for @region, owned by the caller, to be sent once.
- * With SEALBUF_SHARE_RDONLY the fd is a fresh read-only open of the memfd:
- * the receiver can neither map it writable nor mprotect it writable. The
- * first read-only share also drops the memfd inode's write permission bits
- * (to r--------), so the receiver cannot reopen it read-write through
- * /proc/self/fd either, unless it has CAP_DAC_OVERRIDE (root); fds already
- * open keep their mode. (F_SEAL_FUTURE_WRITE would stop even root, but
- * /dev/udmabuf refuses memfds that carry it.)
- * Errors: -EINVAL, -EBADF (region opened without KEEP_HANDLE), -EPERM
- * (SEALBUF_R_ACCESS_MODE: not the memfd's owner, its mode cannot be
- * dropped), kernel errnos.
+ *
+ * With SEALBUF_SHARE_RDONLY the fd is a fresh read-only open of the memfd,
+ * and the first read-only share seals the memfd F_SEAL_FUTURE_WRITE: from
+ * then on nobody, root included, can map it writable, mprotect a mapping
+ * writable, write(2), pwrite(2), splice into it or punch holes in it,
+ * whatever fd they hold or reopen (fchmod and a reopen through /proc give
+ * an fd that cannot write). Mappings that were writable before keep
+ * working: this process goes on writing, and reserved-region writers go on
+ * publishing. The rule that follows, for good: no new writable handle
+ * (sharing without SEALBUF_SHARE_RDONLY fails with -EPERM,
+ * SEALBUF_R_SHARED_READ_ONLY) and no new dma-buf (sealbuf_region_export()
+ * fails the same way); dma-bufs made before stay valid. So export and
+ * share read-write first, then share read-only. A region mapped read-only
+ * here shares its read-only fd (with or without the flag).
+ * Processes that may ptrace each other (same uid, no sandbox) can still
+ * write each other's memory; that is the sandbox's job, not the handle's.
+ * Errors: -EINVAL, -EBADF (SEALBUF_R_NO_HANDLE: region opened without
+ * KEEP_HANDLE), -EPERM (SEALBUF_R_SHARED_READ_ONLY, SEALBUF_R_FROZEN: a
+ * writable share of a write-sealed region; SEALBUF_R_SEALS_EXTRA: a memfd
+ * sealed F_SEAL_SEAL without a write seal cannot be shared read-only),
+ * -EOPNOTSUPP (kernel before 5.1: no F_SEAL_FUTURE_WRITE), kernel errnos.
+ * Since 1.0.
  */
 int sealbuf_region_share(const struct sealbuf_region *region, uint32_t flags,
 			 int *ret_fd);

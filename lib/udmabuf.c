@@ -266,10 +266,10 @@ static int region_span(const char *what, const struct sealbuf_region *r, uint64_
 	if (!r->map || r->map_size <= base)
 		return sb_fail(-ENODATA, SEALBUF_R_EMPTY, "%s: the %s is empty (0 bytes): it has no dma-buf",
 			       what, flags & SEALBUF_EXPORT_PAYLOAD ? "payload" : "region");
-	/*
-	 * No seal check: a region's memfd carries SHRINK|GROW|SEAL (checked at
-	 * open when it came from a peer), and F_SEAL_SEAL keeps it that way.
-	 */
+	/* SHRINK|GROW are on (checked at open for a peer's); a write seal may have come since. */
+	ret = sb_check_writable_policy(r, what);
+	if (ret < 0)
+		return ret;
 	s->fd = r->fd;
 	s->off = base;
 	ret = check_range(what, off, len, r->map_size - base, s);
