@@ -29,18 +29,24 @@ static void inode_read_only(int fd)
 		(void)sb_fchmod(fd, st.st_mode & 0444 & ~0044);
 }
 
+/* The fd first, then the seal: a share that fails leaves the region as it was. */
 static int reopen_rdonly(int fd)
 {
 	char path[64];
-	int r = sb_seal_future_write(fd);
+	int ro, r;
 
-	if (r < 0)
-		return r;
-	inode_read_only(fd);
 	/* A new open file description: read-only, whatever mode fd has. */
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	r = sb_open(path, O_RDONLY);
-	return r < 0 ? sb_fail_sys(r, "reopening the memfd read-only through /proc/self/fd") : r;
+	ro = sb_open(path, O_RDONLY);
+	if (ro < 0)
+		return sb_fail_sys(ro, "reopening the memfd read-only through /proc/self/fd");
+	r = sb_seal_future_write(fd);
+	if (r < 0) {
+		sb_close(ro);
+		return r;
+	}
+	inode_read_only(fd);
+	return ro;
 }
 
 int sb_share_check(const struct sealbuf_region *region, uint32_t flags)
@@ -61,6 +67,14 @@ int sb_share_check(const struct sealbuf_region *region, uint32_t flags)
 	return 0;
 }
 
+/* A read-only handle of a region mapped read-only here may be its own fd, if that is read-only. */
+static bool fd_rdonly(int fd)
+{
+	int fl = sb_fcntl(fd, F_GETFL, 0);
+
+	return fl >= 0 && (fl & O_ACCMODE) == O_RDONLY;
+}
+
 int sb_share_fd(const struct sealbuf_region *region, uint32_t flags, int *ret_fd)
 {
 	int r;
@@ -70,7 +84,7 @@ int sb_share_fd(const struct sealbuf_region *region, uint32_t flags, int *ret_fd
 	r = sb_share_check(region, flags);
 	if (r < 0)
 		return r;
-	if ((flags & SEALBUF_SHARE_RDONLY) && region->writable) {
+	if (((flags & SEALBUF_SHARE_RDONLY) || !region->writable) && !fd_rdonly(region->fd)) {
 		r = reopen_rdonly(region->fd);
 		if (r >= 0)
 			sb_header_note_rdonly(region);
@@ -132,28 +146,6 @@ static int check_seals(int fd, bool writable)
 	return ret;
 }
 
-/*
- * A region opened read-only keeps a read-only handle: an O_RDWR fd given to
- * it is reopened read-only and closed, so nothing writable stays behind.
- */
-static int keep_rdonly(struct sealbuf_region *r)
-{
-	char path[64];
-	int fl = sb_fcntl(r->fd, F_GETFL, 0), fd;
-
-	if (fl < 0)
-		return sb_fail_sys(fl, "fcntl(F_GETFL)");
-	if ((fl & O_ACCMODE) == O_RDONLY)
-		return 0;
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", r->fd);
-	fd = sb_open(path, O_RDONLY);
-	if (fd < 0)
-		return sb_fail_sys(fd, "reopening the received memfd read-only through /proc/self/fd");
-	sb_close(r->fd);
-	r->fd = fd;
-	return 0;
-}
-
 /* Validate and map @fd; on success the region owns it. */
 static int open_fd(int fd, size_t size, const struct sealbuf_open_opts *o,
 		   struct sealbuf_region **ret_region)
@@ -194,9 +186,6 @@ static int open_fd(int fd, size_t size, const struct sealbuf_open_opts *o,
 	if (!(o->flags & SEALBUF_OPEN_KEEP_HANDLE)) {
 		sb_close(r->fd);
 		r->fd = -1;
-	} else if (!writable && (ret = keep_rdonly(r)) < 0) {
-		sealbuf_region_free(r);
-		return ret;
 	}
 	*ret_region = r;
 	return 0;

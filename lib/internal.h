@@ -127,6 +127,8 @@ int sb_fail_at(int err, enum sealbuf_reason reason, const char *file, int line,
 /* A system call failed with @err (< 0): reason SEALBUF_R_SYSCALL. */
 #define sb_fail_sys(err, what)                                                 \
 	sb_fail((err), SEALBUF_R_SYSCALL, "%s: %s", (what), strerror(-(err)))
+/* error.c's table: whether @reason comes with @err (< 0). */
+int sb_reason_errno_ok(enum sealbuf_reason reason, int err);
 void sb_log_at(int prio, const char *file, int line, const char *fn,
 	       const char *fmt, ...) SB_PRINTF(5, 6);
 #define sb_log(prio, ...) sb_log_at((prio), __FILE__, __LINE__, __func__, __VA_ARGS__)
@@ -134,6 +136,8 @@ void sb_log_at(int prio, const char *file, int line, const char *fn,
 /* opts.c: validate an extensible option struct; copy it into @out (zeroed). */
 int sb_opts_load(const void *opts, size_t min_sz, size_t our_sz, void *out);
 int sb_check_flags(uint32_t flags, uint32_t known, const char *what);
+/* A reserved field of a public struct: must be 0. */
+int sb_check_reserved(uint64_t value, const char *what);
 
 /* sys.c: each system call wrapped once; EINTR retried; -errno returned. */
 int sb_memfd_create(const char *name, unsigned int flags);
@@ -169,7 +173,7 @@ const char *sb_describe_fd(int fd, char *buf, size_t len);
 #define SB_SEALS_REQUIRED (F_SEAL_SHRINK | F_SEAL_GROW)
 #define SB_SEALS_FORBIDDEN (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE) /* for writers and udmabuf */
 int sb_seal(int fd);
-/* F_GET_SEALS, or -errno (SEALBUF_R_SYSCALL). */
+/* F_GET_SEALS, or -EBADFD (SEALBUF_R_NOT_MEMFD). */
 int sb_get_seals(int fd);
 /* A peer's fd: required seals present; with @writable, no write seal either. */
 int sb_check_seals_mode(int fd, bool writable);

@@ -36,3 +36,11 @@ int sb_check_flags(uint32_t flags, uint32_t known, const char *what)
 			       "%s: unknown flag bits 0x%x", what, flags & ~known);
 	return 0;
 }
+
+int sb_check_reserved(uint64_t value, const char *what)
+{
+	if (value)
+		return sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT,
+			       "%s: a reserved field is not 0 (it may mean something in a later sealbuf)", what);
+	return 0;
+}

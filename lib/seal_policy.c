@@ -37,7 +37,11 @@ int sb_get_seals(int fd)
 {
 	int seals = sb_fcntl(fd, F_GET_SEALS, 0);
 
-	return seals < 0 ? sb_fail_sys(seals, "fcntl(F_GET_SEALS)") : seals;
+	if (seals < 0)
+		return sb_fail(-EBADFD, SEALBUF_R_NOT_MEMFD,
+			       "the region's seals cannot be read (F_GET_SEALS: %s): not a memfd",
+			       strerror(-seals));
+	return seals;
 }
 
 /*

@@ -325,17 +325,27 @@ static void reserved_keeps_publishing(void **state)
 	sealbuf_region_free(w);
 }
 
-/* A region opened read-only keeps a read-only handle, whatever fd it was given. */
-static void kept_handle_is_read_only(void **state)
+/* A region opened read-only from a read-write fd still shares and sends read-only fds only. */
+static void rdonly_region_shares_rdonly(void **state)
 {
 	SEALBUF_OPTS(sealbuf_open_opts, o, .flags = SEALBUF_OPEN_RDONLY | SEALBUF_OPEN_KEEP_HANDLE);
-	struct sealbuf_region *a = tl_region(NULL, tl_page(), 0), *b = NULL;
-	int fd;
+	SEALBUF_OPTS(sealbuf_recv_opts, ro, .flags = SEALBUF_OPEN_RDONLY);
+	struct sealbuf_region *a = tl_region(NULL, tl_page(), 0), *b = NULL, *c = NULL;
+	int fd, sv[2];
 
 	assert_int_equal(sealbuf_region_share(a, 0, &fd), 0);
 	assert_int_equal(fcntl(fd, F_GETFL) & O_ACCMODE, O_RDWR);
 	assert_int_equal(sealbuf_region_open(fd, tl_page(), &o, &b), 0);
-	assert_int_equal(fcntl(sealbuf_region_fd(b), F_GETFL) & O_ACCMODE, O_RDONLY);
+	assert_int_equal(sealbuf_region_share(b, 0, &fd), 0);
+	assert_int_equal(fcntl(fd, F_GETFL) & O_ACCMODE, O_RDONLY);
+	close(fd);
+	tl_socketpair(SOCK_SEQPACKET, sv);
+	assert_int_equal(sealbuf_region_send(sv[0], b, 0), 0); /* flagged read-only, O_RDONLY fd */
+	assert_int_equal(sealbuf_region_recv(sv[1], &ro, &c), 0);
+	assert_false(sealbuf_region_writable(c));
+	close(sv[0]);
+	close(sv[1]);
+	sealbuf_region_free(c);
 	sealbuf_region_free(b);
 	sealbuf_region_free(a);
 }
@@ -369,7 +379,7 @@ int main(void)
 		TL_TEST(other_uid),
 		TL_TEST(root_receiver),
 		TL_TEST(reserved_keeps_publishing),
-		TL_TEST(kept_handle_is_read_only),
+		TL_TEST(rdonly_region_shares_rdonly),
 		TL_TEST(order_of_shares),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -146,13 +146,14 @@ static void copy_receive(int sock, size_t size, uint8_t *buf)
 
 static void child(int sock, enum mode mode, size_t size, int n)
 {
+	SEALBUF_OPTS(sealbuf_recv_opts, forever, .timeout_ms = -1);
 	uint8_t *buf = mode == MODE_COPY ? malloc(1 << 20) : NULL;
 	char ack = 1;
 
 	for (int i = 0; i < n; i++) {
 		struct sealbuf_region *r;
 		if (mode == MODE_SEALBUF) {
-			if (sealbuf_region_recv(sock, NULL, &r) < 0)
+			if (sealbuf_region_recv(sock, &forever, &r) < 0)
 				die("sealbuf_region_recv");
 			sealbuf_region_free(r);
 		} else if (mode == MODE_RAW) {
