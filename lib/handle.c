@@ -67,12 +67,29 @@ int sb_share_check(const struct sealbuf_region *region, uint32_t flags)
 	return 0;
 }
 
-/* A read-only handle of a region mapped read-only here may be its own fd, if that is read-only. */
-static bool fd_rdonly(int fd)
+/* Whether @fd is open read-only (1), or not (0), or -errno. */
+static int fd_rdonly(int fd)
 {
 	int fl = sb_fcntl(fd, F_GETFL, 0);
 
-	return fl >= 0 && (fl & O_ACCMODE) == O_RDONLY;
+	return fl < 0 ? sb_fail_sys(fl, "fcntl(F_GETFL)") : (fl & O_ACCMODE) == O_RDONLY;
+}
+
+/* A read-only handle: the region's own fd if that is read-only, else a sealed reopen. */
+static int share_rdonly(const struct sealbuf_region *region)
+{
+	int r = fd_rdonly(region->fd);
+
+	if (r < 0)
+		return r;
+	if (r == 1 && (r = sb_fcntl(region->fd, F_DUPFD_CLOEXEC, 3)) < 0)
+		return sb_fail_sys(r, "fcntl(F_DUPFD_CLOEXEC)");
+	if (r != 0)
+		return r;
+	r = reopen_rdonly(region->fd);
+	if (r >= 0)
+		sb_header_note_rdonly(region);
+	return r;
 }
 
 int sb_share_fd(const struct sealbuf_region *region, uint32_t flags, int *ret_fd)
@@ -84,11 +101,9 @@ int sb_share_fd(const struct sealbuf_region *region, uint32_t flags, int *ret_fd
 	r = sb_share_check(region, flags);
 	if (r < 0)
 		return r;
-	if (((flags & SEALBUF_SHARE_RDONLY) || !region->writable) && !fd_rdonly(region->fd)) {
-		r = reopen_rdonly(region->fd);
-		if (r >= 0)
-			sb_header_note_rdonly(region);
-	} else if ((r = sb_fcntl(region->fd, F_DUPFD_CLOEXEC, 3)) < 0)
+	if ((flags & SEALBUF_SHARE_RDONLY) || !region->writable)
+		r = share_rdonly(region);
+	else if ((r = sb_fcntl(region->fd, F_DUPFD_CLOEXEC, 3)) < 0)
 		r = sb_fail_sys(r, "fcntl(F_DUPFD_CLOEXEC)");
 	if (r < 0)
 		return r;
