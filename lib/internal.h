@@ -221,6 +221,8 @@ void sb_header_note_rdonly(const struct sealbuf_region *r);
 
 /* publish.c: the seqlock write of @size bytes from @src (writer checks done). */
 void sb_publish(struct sealbuf_region *r, const void *src, size_t size);
+/* At open: wait out an update in progress like a read (bounded), then take size and seq. */
+void sb_first_read(struct sealbuf_region *r);
 
 /*
  * dmabuf.c: dma-buf helpers shared with udmabuf.c and drm.c. check: @fd is an

@@ -368,6 +368,14 @@ int sealbuf_region_recv(int sock, const struct sealbuf_recv_opts *opts,
  * (SEALBUF_R_WRITER_STALLED); the last published data is gone, as the
  * writer had begun overwriting it. The next write by any writable mapping
  * takes over and publishes a consistent state again.
+ *
+ * Bounds, against any writer, a hostile one included: one read, snapshot or
+ * wait spends at most the stall timeout in all waiting for updates in
+ * progress (a sequence kept odd while it changes included), plus at most
+ * 100 copies of the payload spoiled by updates that began during them
+ * (then -EAGAIN, SEALBUF_R_CONTENDED); a wait also ends at its timeout.
+ * Opening a reserved region mid-update waits for it like a read; if the
+ * writer stalled, the open succeeds with size 0 and the next read says why.
  */
 
 /*
