@@ -11,7 +11,7 @@
 
 #include "internal.h"
 
-#define OPEN_FLAGS (SEALBUF_OPEN_RDONLY | SEALBUF_OPEN_KEEP_HANDLE)
+#define OPEN_FLAGS (SEALBUF_OPEN_RDONLY | SEALBUF_OPEN_KEEP_HANDLE | SEALBUF_OPEN_NOMAP)
 
 /*
  * Read-only sharing rests on F_SEAL_FUTURE_WRITE (seal_policy.c): once it is
@@ -29,17 +29,24 @@ static void inode_read_only(int fd)
 		(void)sb_fchmod(fd, st.st_mode & 0444 & ~0044);
 }
 
-/* The fd first, then the seal: a share that fails leaves the region as it was. */
-static int reopen_rdonly(int fd)
+int sb_reopen_rdonly(int fd)
 {
 	char path[64];
-	int ro, r;
+	int ro;
 
 	/* A new open file description: read-only, whatever mode fd has. */
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	ro = sb_open(path, O_RDONLY);
+	return ro < 0 ? sb_fail_sys(ro, "reopening the memfd read-only through /proc/self/fd") : ro;
+}
+
+/* The fd first, then the seal: a share that fails leaves the region as it was. */
+static int reopen_rdonly(int fd)
+{
+	int ro = sb_reopen_rdonly(fd), r;
+
 	if (ro < 0)
-		return sb_fail_sys(ro, "reopening the memfd read-only through /proc/self/fd");
+		return ro;
 	r = sb_seal_future_write(fd);
 	if (r < 0) {
 		sb_close(ro);
@@ -166,18 +173,21 @@ static int open_fd(int fd, size_t size, const struct sealbuf_open_opts *o,
 		   struct sealbuf_region **ret_region)
 {
 	enum sealbuf_kind kind = o->kind ? o->kind : SEALBUF_KIND_PLAIN;
-	bool writable = !(o->flags & SEALBUF_OPEN_RDONLY);
+	bool writable = !(o->flags & SEALBUF_OPEN_RDONLY), nomap = o->flags & SEALBUF_OPEN_NOMAP;
 	struct sealbuf_region *r;
 	size_t file_size, page;
 	int ret;
 
 	if (kind > SEALBUF_KIND_MIRROR)
 		return sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT, "unknown region kind %u", kind);
+	if (nomap && kind != SEALBUF_KIND_PLAIN)
+		return sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT,
+			       "SEALBUF_OPEN_NOMAP is for plain regions: a reader of a reserved one needs its header");
 	ret = sb_check_memfd(fd, &file_size, &page);
 	if (ret == 0)
 		ret = check_seals(fd, writable);
 	/* A non-empty mapping checks the access mode itself (EACCES). */
-	if (ret == 0 && file_size == 0)
+	if (ret == 0 && (file_size == 0 || nomap))
 		ret = check_access(fd, writable);
 	if (ret == 0)
 		ret = check_size(fd, kind, size, file_size, page);
@@ -188,7 +198,9 @@ static int open_fd(int fd, size_t size, const struct sealbuf_open_opts *o,
 	r->fd = fd;
 	r->kind = kind;
 	r->size = size;
-	ret = sb_region_map(r, file_size, writable);
+	r->file_size = file_size;
+	r->writable = writable;
+	ret = nomap ? 0 : sb_region_map(r, file_size, writable);
 	if (ret == 0 && kind != SEALBUF_KIND_PLAIN)
 		ret = sb_header_attach(r, size, page);
 	else if (ret == 0)
@@ -198,7 +210,7 @@ static int open_fd(int fd, size_t size, const struct sealbuf_open_opts *o,
 		sealbuf_region_free(r);
 		return ret;
 	}
-	if (!(o->flags & SEALBUF_OPEN_KEEP_HANDLE)) {
+	if (!(o->flags & (SEALBUF_OPEN_KEEP_HANDLE | SEALBUF_OPEN_NOMAP))) {
 		sb_close(r->fd);
 		r->fd = -1;
 	}

@@ -106,7 +106,8 @@ struct sealbuf_region {
 	enum sealbuf_kind kind;
 	bool writable;           /* this process's mapping is PROT_WRITE */
 	uint8_t *map;            /* whole mapping; NULL when nothing is mapped */
-	size_t map_size;         /* bytes mapped (== file size) */
+	size_t map_size;         /* bytes mapped (== file size, or 0 with SEALBUF_OPEN_NOMAP) */
+	size_t file_size;        /* bytes in the memfd */
 	uint8_t *data;           /* map, or the payload after the header page */
 	size_t size;             /* requested (plain) or last seen valid size */
 	size_t capacity;         /* bytes available at data */
@@ -146,6 +147,8 @@ int sb_fallocate(int fd, off_t len);
 int sb_fcntl(int fd, int cmd, int arg);
 int sb_fchmod(int fd, mode_t mode);
 int sb_mmap(size_t len, int prot, int fd, void **ret);
+/* MAP_SHARED at @off of @fd; with @addr, MAP_FIXED there (replacing what was mapped). */
+int sb_mmap_at(void *addr, size_t len, int prot, int fd, off_t off, void **ret);
 void sb_munmap(void *addr, size_t len);
 void sb_close(int fd);
 int sb_open(const char *path, int flags);
@@ -183,6 +186,8 @@ int sb_check_seals(int fd);
 int sb_seal_future_write(int fd);
 /* A new writable handle or dma-buf of @r: refused after a read-only share or a freeze. */
 int sb_check_writable_policy(const struct sealbuf_region *r, const char *what);
+/* @r is read-only here: -EROFS, SEALBUF_R_FROZEN if frozen, else SEALBUF_R_READ_ONLY saying @why. */
+int sb_fail_read_only(const struct sealbuf_region *r, const char *what, const char *why);
 /* Checks that @fd is a memfd; its file size and page size come back. */
 int sb_check_memfd(int fd, size_t *ret_file_size, size_t *ret_page);
 
@@ -192,6 +197,8 @@ int sb_check_memfd(int fd, size_t *ret_file_size, size_t *ret_page);
  */
 int sb_check_memcg_room(size_t bytes);
 
+/* handle.c: a new read-only open file of @fd (through /proc/self/fd). */
+int sb_reopen_rdonly(int fd);
 /* handle.c: a new fd for @region (read-only reopen with SEALBUF_SHARE_RDONLY). */
 int sb_share_fd(const struct sealbuf_region *region, uint32_t flags, int *ret_fd);
 /* Whether @region may be shared with @flags. */

@@ -20,7 +20,7 @@
 #ifndef SO_PEERPIDFD
 #define SO_PEERPIDFD 77
 #endif
-#define OPEN_FLAGS (SEALBUF_OPEN_RDONLY | SEALBUF_OPEN_KEEP_HANDLE)
+#define OPEN_FLAGS (SEALBUF_OPEN_RDONLY | SEALBUF_OPEN_KEEP_HANDLE | SEALBUF_OPEN_NOMAP)
 /*
  * Room for what the caller's socket options add ahead of the fds
  * (SO_PASSCRED's credentials, SO_PASSPIDFD's pidfd, SO_PASSSEC's label):
@@ -337,8 +337,8 @@ static int open_received(const struct sb_wire *w, int fd, uint32_t flags,
 	r = sealbuf_region_open(fd, (size_t)w->size, &o, &region);
 	if (r < 0)
 		return r;
-	if (region->map_size != w->file_size) {
-		size_t have = region->map_size;
+	if (region->file_size != w->file_size) {
+		size_t have = region->file_size;
 		sealbuf_region_free(region);
 		return sb_fail(-ERANGE, SEALBUF_R_SIZE_MISMATCH,
 			       "the message declares a %llu-byte file; the fd holds %zu",
@@ -349,8 +349,7 @@ static int open_received(const struct sb_wire *w, int fd, uint32_t flags,
 }
 
 #define RECV_FLAGS                                                             \
-	(SEALBUF_OPEN_RDONLY | SEALBUF_OPEN_KEEP_HANDLE | SEALBUF_RECV_SAME_UID |     \
-	 SEALBUF_RECV_PEER_PIDFD)
+	(OPEN_FLAGS | SEALBUF_RECV_SAME_UID | SEALBUF_RECV_PEER_PIDFD)
 
 static bool wants_peer(const struct sealbuf_recv_opts *o)
 {

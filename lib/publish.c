@@ -54,8 +54,7 @@ static int check_writer(const struct sealbuf_region *r, const char *what)
 	int ret = check_kind(r, false, what);
 
 	if (ret == 0 && !r->writable)
-		ret = sb_fail(-EROFS, SEALBUF_R_READ_ONLY,
-			      "%s: the region is mapped read-only in this process", what);
+		ret = sb_fail_read_only(r, what, "the region is mapped read-only in this process");
 	return ret;
 }
 

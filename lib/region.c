@@ -286,6 +286,7 @@ int sb_region_map(struct sealbuf_region *r, size_t file_size, bool writable)
 		return sb_fail_sys(ret, "mmap");
 	r->map = p;
 	r->map_size = file_size;
+	r->file_size = file_size;
 	r->data = p;
 	r->capacity = file_size;
 	return 0;

@@ -98,6 +98,16 @@ static int seals_str(int seals, char *buf, size_t len)
 			seals & F_SEAL_EXEC ? " EXEC" : "");
 }
 
+int sb_fail_read_only(const struct sealbuf_region *r, const char *what, const char *why)
+{
+	int seals = r->fd >= 0 ? sb_fcntl(r->fd, F_GET_SEALS, 0) : 0;
+
+	if (seals > 0 && (seals & F_SEAL_WRITE))
+		return sb_fail(-EROFS, SEALBUF_R_FROZEN,
+			       "%s: the region is frozen (F_SEAL_WRITE): read-only for every holder, for good", what);
+	return sb_fail(-EROFS, SEALBUF_R_READ_ONLY, "%s: %s", what, why);
+}
+
 int sb_check_seals(int fd)
 {
 	return sb_check_seals_mode(fd, false);

@@ -104,7 +104,7 @@ enum sealbuf_reason {
 	SEALBUF_R_NO_HANDLE,         /* -EBADF: region was opened without KEEP_HANDLE */
 	SEALBUF_R_DEVICE_DENIED,     /* -EACCES: no permission to open the device node */
 	SEALBUF_R_SHARED_READ_ONLY,  /* -EPERM: shared read-only (F_SEAL_FUTURE_WRITE): no new writable handle or dma-buf */
-	SEALBUF_R_FROZEN,            /* -EPERM: frozen (F_SEAL_WRITE): read-only for every holder */
+	SEALBUF_R_FROZEN,            /* -EPERM, -EROFS: frozen (F_SEAL_WRITE): read-only for every holder */
 	SEALBUF_R_WRITABLE_MAPPING,  /* -EBUSY: freeze: a writable mapping of the region remains */
 	SEALBUF_R_PEER_REFUSED,      /* -EACCES: the sender is not one the receiver accepts */
 	_SEALBUF_R_COUNT
@@ -232,6 +232,12 @@ enum sealbuf_open_flags {
 	SEALBUF_OPEN_RDONLY = 1u << 0,
 	/* Keep the fd open inside the region, to re-share or export it later. */
 	SEALBUF_OPEN_KEEP_HANDLE = 1u << 1,
+	/*
+	 * Plain regions: validate and keep the handle, but map nothing
+	 * (sealbuf_region_data() is NULL); map parts with sealbuf_window_map().
+	 * Since 1.0.
+	 */
+	SEALBUF_OPEN_NOMAP = 1u << 2,
 };
 
 struct sealbuf_open_opts {
@@ -251,6 +257,66 @@ struct sealbuf_open_opts {
  */
 int sealbuf_region_open(int fd, size_t size, const struct sealbuf_open_opts *opts,
 			struct sealbuf_region **ret_region);
+
+/*
+ * Freeze @region (Mozilla's Freeze, Chromium's ConvertToReadOnly): make it
+ * read-only for every holder, for good, with F_SEAL_WRITE|F_SEAL_SEAL. The
+ * kernel refuses F_SEAL_WRITE while a writable mapping of the memfd exists,
+ * so this process's mapping is first replaced, at the same address, by a
+ * read-only one, and the region's handle by a read-only one: afterwards
+ * sealbuf_region_writable() is false, data() still points at the same
+ * bytes, and writing them faults. A frozen region is sent, opened (read-only
+ * only), read and mapped in windows everywhere; nobody can map it writable,
+ * mprotect it writable or write(2) it, root included; it has no dma-buf.
+ * Freezing a frozen region is 0. A reserved region stops publishing.
+ * Errors: -EINVAL (NULL; an update is open), -EBADF (SEALBUF_R_NO_HANDLE),
+ * -EROFS (SEALBUF_R_READ_ONLY: a read-only handle cannot freeze), -EBUSY
+ * (SEALBUF_R_WRITABLE_MAPPING: a peer still maps it writable, or a dma-buf
+ * pins its pages; this process's mapping is writable again unless the region
+ * was shared read-only, which the text says), -EPERM (SEALBUF_R_SEALS_EXTRA:
+ * a foreign memfd sealed F_SEAL_SEAL), kernel errnos. Since 1.0.
+ */
+int sealbuf_region_freeze(struct sealbuf_region *region);
+
+/* ------------------------------------------------------------------------ */
+/* Windows: map part of a region                                             */
+/* ------------------------------------------------------------------------ */
+
+struct sealbuf_window;
+
+enum sealbuf_window_flags {
+	/* Reserved/mirror regions: count @offset from the payload's first byte. */
+	SEALBUF_WINDOW_PAYLOAD = 1u << 0,
+	/* Map read-only (required on a region held read-only). */
+	SEALBUF_WINDOW_RDONLY = 1u << 1,
+};
+
+/*
+ * Map @length bytes of @region from @offset (both multiples of the region's
+ * page size; @length 0: to the end) as a mapping of their own, so a region
+ * can be worked through piece by piece (open it with SEALBUF_OPEN_NOMAP to
+ * map nothing else). The region must hold its handle (created here, or
+ * opened with KEEP_HANDLE or NOMAP); its memfd is checked again as at open.
+ * A plain region's size is checked to the page (its memfd is whole pages),
+ * so a window may cover the bytes past the declared size up to the page's
+ * end. Writable windows are refused once the region was shared read-only
+ * or frozen (its own reason). The window is the caller's, independent of
+ * the region: sealbuf_window_unmap() it (before or after freeing the region).
+ * Errors: -EINVAL (NULL, unknown flags, SEALBUF_R_MISALIGNED), -EOVERFLOW
+ * (SEALBUF_R_SIZE_OVERFLOW: offset + length overflows), -ERANGE
+ * (SEALBUF_R_RANGE: past the end; SEALBUF_R_SIZE_MISMATCH), -ENODATA
+ * (SEALBUF_R_EMPTY), -EBADF (SEALBUF_R_NO_HANDLE), -EMEDIUMTYPE (PAYLOAD of a
+ * plain region), -EROFS (SEALBUF_R_READ_ONLY), -EPERM
+ * (SEALBUF_R_SHARED_READ_ONLY, SEALBUF_R_FROZEN), -ENOMEM. Since 1.0.
+ */
+int sealbuf_window_map(const struct sealbuf_region *region, uint64_t offset, uint64_t length,
+		       uint32_t flags, struct sealbuf_window **ret_window);
+/* Unmap and free a window. NULL is a no-op. Since 1.0. */
+void sealbuf_window_unmap(struct sealbuf_window *window);
+/* The window's first byte (NULL for NULL). Since 1.0. */
+void *sealbuf_window_data(const struct sealbuf_window *window);
+/* The window's length in bytes (0 for NULL). Since 1.0. */
+size_t sealbuf_window_size(const struct sealbuf_window *window);
 
 /* ------------------------------------------------------------------------ */
 /* Sending regions over AF_UNIX sockets                                      */
