@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <sys/mman.h>
 
-#include "internal.h"
+#include "region.h"
 
 static int check_freezable(const struct sealbuf_region *r, int *ret_seals)
 {

@@ -9,7 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "header_format.h"
+#include "region.h"
 
 #define OPEN_FLAGS (SEALBUF_OPEN_RDONLY | SEALBUF_OPEN_KEEP_HANDLE | SEALBUF_OPEN_NOMAP)
 
@@ -70,7 +71,7 @@ int sb_share_check(const struct sealbuf_region *region, uint32_t flags)
 			       "region was opened without SEALBUF_OPEN_KEEP_HANDLE: it has no handle to share");
 	/* A region mapped read-only here has a read-only fd: it shares as one. */
 	if (!(flags & SEALBUF_SHARE_RDONLY) && region->writable)
-		return sb_check_writable_policy(region, "sharing read-write");
+		return sb_check_writable_policy(region->fd, "sharing read-write");
 	return 0;
 }
 
@@ -178,7 +179,7 @@ static int open_fd(int fd, size_t size, const struct sealbuf_open_opts *o,
 	size_t file_size, page;
 	int ret;
 
-	if (kind > SEALBUF_KIND_MIRROR)
+	if (!sb_kind_valid(kind))
 		return sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT, "unknown region kind %u", kind);
 	if (nomap && kind != SEALBUF_KIND_PLAIN)
 		return sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT,
@@ -201,7 +202,7 @@ static int open_fd(int fd, size_t size, const struct sealbuf_open_opts *o,
 	r->file_size = file_size;
 	r->writable = writable;
 	ret = nomap ? 0 : sb_region_map(r, file_size, writable);
-	if (ret == 0 && kind != SEALBUF_KIND_PLAIN)
+	if (ret == 0 && sb_kind_has_header(kind))
 		ret = sb_header_attach(r, size, page);
 	else if (ret == 0)
 		r->capacity = size;

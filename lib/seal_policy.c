@@ -70,9 +70,9 @@ int sb_seal_future_write(int fd)
  * A new writable handle, or a dma-buf, of a region of ours (@what says
  * which): refused once a write seal is on, with the rule that put it there.
  */
-int sb_check_writable_policy(const struct sealbuf_region *r, const char *what)
+int sb_check_writable_policy(int fd, const char *what)
 {
-	int seals = sb_get_seals(r->fd);
+	int seals = sb_get_seals(fd);
 
 	if (seals < 0)
 		return seals;
@@ -98,9 +98,9 @@ static int seals_str(int seals, char *buf, size_t len)
 			seals & F_SEAL_EXEC ? " EXEC" : "");
 }
 
-int sb_fail_read_only(const struct sealbuf_region *r, const char *what, const char *why)
+int sb_fail_read_only(int fd, const char *what, const char *why)
 {
-	int seals = r->fd >= 0 ? sb_fcntl(r->fd, F_GET_SEALS, 0) : 0;
+	int seals = fd >= 0 ? sb_fcntl(fd, F_GET_SEALS, 0) : 0;
 
 	if (seals > 0 && (seals & F_SEAL_WRITE))
 		return sb_fail(-EROFS, SEALBUF_R_FROZEN,

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 
-#include "internal.h"
+#include "region.h"
 
 #define WINDOW_FLAGS (SEALBUF_WINDOW_PAYLOAD | SEALBUF_WINDOW_RDONLY)
 
@@ -34,7 +34,7 @@ static int check_region(const struct sealbuf_region *r, uint32_t flags)
 		return sb_fail(-EMEDIUMTYPE, SEALBUF_R_WRONG_KIND,
 			       "SEALBUF_WINDOW_PAYLOAD needs a reserved or mirror region; this one is plain");
 	if (!(flags & SEALBUF_WINDOW_RDONLY) && !r->writable)
-		return sb_fail_read_only(r, "a writable window",
+		return sb_fail_read_only(r->fd, "a writable window",
 					 "the region is read-only here: map the window with SEALBUF_WINDOW_RDONLY");
 	return 0;
 }
@@ -53,7 +53,7 @@ static int check_memfd(const struct sealbuf_region *r, bool writable, size_t *re
 			      "the region's memfd holds %zu bytes, not the %zu it had at open",
 			      *ret_file, expected);
 	if (ret == 0 && writable)
-		ret = sb_check_writable_policy(r, "a writable window");
+		ret = sb_check_writable_policy(r->fd, "a writable window");
 	return ret;
 }
 

@@ -85,7 +85,7 @@ static void frozen_sends_and_reads(void **state)
 	close(sv[1]);
 	/* Frozen twice: still 0. No dma-buf of it. */
 	assert_int_equal(sealbuf_region_freeze(r), 0);
-	tl_assert_fail(sealbuf_region_export(r, NULL, &sv[0]), -EROFS, SEALBUF_R_READ_ONLY);
+	tl_assert_fail(sealbuf_region_export(r, NULL, &sv[0]), -EROFS, SEALBUF_R_FROZEN);
 	sealbuf_region_free(r);
 }
 
