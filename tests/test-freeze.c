@@ -180,6 +180,26 @@ static void frozen_in_child(void **state)
 	sealbuf_region_free(r);
 }
 
+/* On the real kernel: a dma-buf pins the pages, so F_SEAL_WRITE waits, then says EBUSY. */
+static void dmabuf_blocks_freeze(void **state)
+{
+	struct sealbuf_region *r;
+	int dmabuf;
+
+	if (sealbuf_udmabuf_check() < 0) {
+		print_message("SKIP: needs /dev/udmabuf (%s); meson test --suite vm runs this in a VM\n",
+			      sealbuf_last_error());
+		skip();
+	}
+	r = tl_region("pinned", tl_page(), SEALBUF_CREATE_PREFAULT);
+	assert_int_equal(sealbuf_region_export(r, NULL, &dmabuf), 0);
+	tl_assert_fail(sealbuf_region_freeze(r), -EBUSY, SEALBUF_R_WRITABLE_MAPPING);
+	assert_true(sealbuf_region_writable(r));
+	close(dmabuf);
+	assert_int_equal(sealbuf_region_freeze(r), 0);
+	sealbuf_region_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -190,6 +210,7 @@ int main(void)
 		TL_TEST(peer_blocks_after_rdonly_share),
 		TL_TEST(kinds_and_errors),
 		TL_TEST(frozen_in_child),
+		TL_TEST(dmabuf_blocks_freeze),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
