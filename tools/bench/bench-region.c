@@ -127,7 +127,8 @@ static void bench_freeze(const struct bench *b, size_t size)
 		sealbuf_region_free(reg);
 		int fd = memfd_create("raw", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 		void *p;
-		if (fd < 0 || ftruncate(fd, (off_t)size) < 0 ||
+		/* Reserved like a region's pages: F_SEAL_WRITE scans them for pins. */
+		if (fd < 0 || ftruncate(fd, (off_t)size) < 0 || fallocate(fd, 0, 0, (off_t)size) < 0 ||
 		    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0 ||
 		    (p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED)
 			die("raw memfd");
