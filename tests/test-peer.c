@@ -67,6 +67,15 @@ static void reap(pid_t pid)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* Done with a sender's connection: free what came, let the sender go, reap it. */
+static void done(struct sealbuf_region *got, int c, pid_t pid)
+{
+	sealbuf_region_free(got);
+	assert_int_equal(write(c, "x", 1), 1);
+	close(c);
+	reap(pid);
+}
+
 /* The pid a pidfd refers to, from its fdinfo. */
 static int pidfd_pid(int pidfd)
 {
@@ -131,9 +140,7 @@ static void two_uids(void **state)
 	assert_non_null(strstr(sealbuf_last_error(), "60002"));
 	assert_ptr_equal(got, (void *)0x1);
 	assert_int_equal(tl_count_memfd_maps(), maps);
-	assert_int_equal(write(c, "x", 1), 1);
-	close(c);
-	reap(pid);
+	done(NULL, c, pid);
 
 	pid = sender(SOCK_SEQPACKET, &sa, len, UID_B);
 	c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
@@ -148,10 +155,7 @@ static void two_uids(void **state)
 		assert_int_equal(pidfd_pid(peer.pidfd), pid);
 		close(peer.pidfd);
 	}
-	sealbuf_region_free(got);
-	assert_int_equal(write(c, "x", 1), 1);
-	close(c);
-	reap(pid);
+	done(got, c, pid);
 	close(lfd);
 }
 
@@ -178,10 +182,7 @@ static void passcred(void **state)
 	assert_true(peer.source == SEALBUF_PEER_MESSAGE || peer.source == SEALBUF_PEER_SOCKET);
 	if (peer.pidfd >= 0)
 		close(peer.pidfd);
-	sealbuf_region_free(got);
-	assert_int_equal(write(c, "x", 1), 1);
-	close(c);
-	reap(pid);
+	done(got, c, pid);
 	close(lfd);
 }
 
