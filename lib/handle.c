@@ -90,14 +90,14 @@ static int share_rdonly(const struct sealbuf_region *region)
 
 	if (r < 0)
 		return r;
-	if (r == 1 && (r = sb_fcntl(region->fd, F_DUPFD_CLOEXEC, 3)) < 0)
-		return sb_fail_sys(r, "fcntl(F_DUPFD_CLOEXEC)");
-	if (r != 0)
+	if (r == 0) {
+		r = reopen_rdonly(region->fd);
+		if (r >= 0)
+			sb_header_note_rdonly(region);
 		return r;
-	r = reopen_rdonly(region->fd);
-	if (r >= 0)
-		sb_header_note_rdonly(region);
-	return r;
+	}
+	r = sb_fcntl(region->fd, F_DUPFD_CLOEXEC, 3);
+	return r < 0 ? sb_fail_sys(r, "fcntl(F_DUPFD_CLOEXEC)") : r;
 }
 
 int sb_share_fd(const struct sealbuf_region *region, uint32_t flags, int *ret_fd)
