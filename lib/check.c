@@ -52,9 +52,9 @@ static int declared(const struct sealbuf_check_opts *o, const struct sb_header *
 
 static int check_fd(int fd, const struct sealbuf_check_opts *o, struct sealbuf_fd_info *i)
 {
+	bool writable = !(o->flags & SEALBUF_CHECK_RDONLY), has_hdr;
 	size_t file_size, page;
 	struct sb_header h;
-	bool has_hdr;
 	int ret = sb_check_memfd(fd, &file_size, &page);
 
 	if (ret < 0)
@@ -67,16 +67,16 @@ static int check_fd(int fd, const struct sealbuf_check_opts *o, struct sealbuf_f
 	has_hdr = read_header(fd, &h, i);
 	ret = declared(o, &h, has_hdr, i);
 	if (ret == 0)
-		ret = sb_check_seals(fd);
+		ret = sb_check_open_seals(fd, writable);
 	if (ret == 0)
-		ret = sb_check_access(fd, !(o->flags & SEALBUF_CHECK_RDONLY));
+		ret = sb_check_access(fd, writable);
 	if (ret == 0)
 		ret = sb_check_size(fd, i->kind, (size_t)i->size, file_size, page);
 	if (ret < 0 || !sb_kind_has_header(i->kind))
 		return ret;
 	if (!has_hdr)
 		return sb_fail(-EBADMSG, SEALBUF_R_HEADER_MAGIC,
-			       "fd %d has no sealbuf header (magic \"SBHD\") in its first page", fd);
+			       "the fd has no sealbuf header (magic \"SBHD\") in its first page");
 	return sb_header_check(&h, i->kind, (size_t)i->size, file_size - page, page);
 }
 
