@@ -94,14 +94,32 @@ static int heap_open(const char *heap, int *ret)
 	return 0;
 }
 
+/*
+ * The system heap takes pages until it has them all: asked for more than the
+ * memory available it wakes the OOM killer (which may pick the caller)
+ * rather than fail. Its pages never swap, so MemAvailable is the limit.
+ */
+static int check_available(const char *heap, size_t len)
+{
+	static const char *const f[] = { "MemAvailable:" };
+	size_t avail = strcmp(heap, "system") ? 0 : sb_meminfo(f, 1);
+
+	if (avail && len > avail)
+		return sb_fail(-ENOMEM, SEALBUF_R_HEAP_EXHAUSTED,
+			       "dma-heap \"system\" cannot give %zu bytes: %zu are available", len, avail);
+	return 0;
+}
+
 static int heap_ioctl(int heap_fd, const char *heap, size_t len, int *ret)
 {
 	struct dma_heap_allocation_data a = { .len = len, .fd_flags = O_RDWR | O_CLOEXEC };
+
 	int r = sb_ioctl(heap_fd, DMA_HEAP_IOCTL_ALLOC, &a);
 
 	if (r == -ENOMEM)
 		return sb_fail(r, SEALBUF_R_HEAP_EXHAUSTED,
 			       "dma-heap \"%s\" has no %zu bytes left", heap, len);
+
 	if (r < 0)
 		return sb_fail_sys(r, "DMA_HEAP_IOCTL_ALLOC");
 	*ret = (int)a.fd;
@@ -121,6 +139,8 @@ SEALBUF_EXPORT int sealbuf_heap_alloc(const char *heap, size_t size, uint32_t fl
 			    "%zu bytes do not fit when rounded to pages", size);
 	if (r == 0)
 		r = heap_open(heap, &heap_fd);
+	if (r == 0 && (r = check_available(heap, len)) < 0)
+		sb_close(heap_fd);
 	if (r < 0)
 		return r;
 	r = heap_ioctl(heap_fd, heap, len, ret_dmabuf_fd);

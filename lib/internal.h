@@ -193,6 +193,8 @@ int sb_region_create_kind(enum sealbuf_kind kind, size_t size,
 			  struct sealbuf_region **ret_region);
 int sb_create_opts_load(const struct sealbuf_create_opts *opts,
 			struct sealbuf_create_opts *out);
+/* Sum of the /proc/meminfo fields named in @keys ("MemTotal:"), in bytes; 0 if unknown. */
+size_t sb_meminfo(const char *const *keys, size_t n);
 /* File size of a region of @kind holding @size bytes (page-rounded). */
 int sb_file_size(enum sealbuf_kind kind, size_t size, size_t page, size_t *ret);
 

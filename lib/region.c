@@ -59,7 +59,7 @@ int sb_file_size(enum sealbuf_kind kind, size_t size, size_t page, size_t *ret)
 }
 
 /* Sum of the /proc/meminfo fields named in @keys ("MemTotal:"), in bytes. */
-static size_t meminfo(const char *const *keys, size_t n)
+size_t sb_meminfo(const char *const *keys, size_t n)
 {
 	char line[128];
 	size_t total = 0;
@@ -78,7 +78,7 @@ static size_t meminfo(const char *const *keys, size_t n)
 static size_t default_huge_page(void)
 {
 	static const char *const f[] = { "Hugepagesize:" };
-	size_t sz = meminfo(f, 1);
+	size_t sz = sb_meminfo(f, 1);
 
 	return sz ? sz : 2u << 20;
 }
@@ -93,7 +93,7 @@ static int check_fits_memory(size_t file_size)
 	static size_t total; /* read once: creating regions must stay cheap */
 
 	if (!total)
-		total = meminfo(f, 2);
+		total = sb_meminfo(f, 2);
 
 	if (total && file_size > total)
 		return sb_fail(-EFBIG, SEALBUF_R_TOO_LARGE,
