@@ -8,7 +8,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "dmabuf.h"
+#include "region.h"
 #include "wire.h"
 
 struct frame_buffer {
@@ -264,7 +265,7 @@ static int describe_buffer(const struct frame_buffer *b, uint32_t i, bool rdonly
 	w->flags = rdonly ? SB_WIRE_RDONLY : 0;
 	w->kind = b->region ? SEALBUF_KIND_PLAIN : 0;
 	w->size = b->size;
-	w->file_size = b->region ? b->region->map_size : b->size;
+	w->file_size = b->region ? b->region->file_size : b->size;
 	memcpy(w->exporter, b->exporter, sizeof(w->exporter));
 	return 0;
 }
@@ -408,16 +409,14 @@ SEALBUF_EXPORT int sealbuf_frame_recv(int sock, const struct sealbuf_frame_recv_
 				      struct sealbuf_frame **ret_frame)
 {
 	struct sealbuf_frame_recv_opts o;
-	struct sb_inbox in = { .nfds = 0 };
+	struct sb_inbox in = { .nfds = 0, .pidfd = -1 };
 	struct sb_wire_frame w;
 	int r = recv_opts(opts, &o);
 
 	if (r == 0 && !ret_frame)
 		r = sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT, "ret_frame is NULL");
-	/* poll(2)'s convention to the socket reader's: 0 waits forever there, < 0 not at all. */
 	if (r == 0)
-		r = sb_recv_message(sock, o.timeout_ms < 0 ? 0 : o.timeout_ms == 0 ? -1 : o.timeout_ms,
-				    &in);
+		r = sb_recv_message(sock, o.timeout_ms, &in);
 	if (r == 0)
 		r = sb_frame_wire_decode(in.buf, in.len, &w);
 	if (r == 0 && in.oversized)
@@ -429,5 +428,6 @@ SEALBUF_EXPORT int sealbuf_frame_recv(int sock, const struct sealbuf_frame_recv_
 		sb_inbox_close(&in);
 		return r;
 	}
+	sb_close(in.pidfd); /* an SO_PASSPIDFD pidfd nobody asked for */
 	return build_frame(&w, &in, &o, ret_frame);
 }

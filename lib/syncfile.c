@@ -8,6 +8,7 @@
 #include <linux/dma-buf.h>
 
 #include "internal.h"
+#include "dmabuf.h"
 
 #ifndef DMA_BUF_IOCTL_EXPORT_SYNC_FILE
 struct dma_buf_export_sync_file {

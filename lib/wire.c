@@ -3,7 +3,7 @@
  * The wire format: 32 bytes, little-endian, fixed layout (docs/wire-format.md).
  * Decoding is a pure function of the bytes, so it is fuzzed on its own.
  */
-#include "internal.h"
+#include "region.h"
 #include "wire.h"
 
 
@@ -20,7 +20,7 @@ void sb_wire_encode(const struct sb_wire *w, uint8_t out[SB_WIRE_LEN])
 
 static int check_fields(const struct sb_wire *w)
 {
-	if (w->kind < SEALBUF_KIND_PLAIN || w->kind > SEALBUF_KIND_MIRROR)
+	if (!sb_kind_valid(w->kind))
 		return sb_fail(-EBADMSG, SEALBUF_R_BAD_MESSAGE,
 			       "message names region kind %u, which does not exist", w->kind);
 	if (w->flags & ~SB_WIRE_RDONLY)

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include <string.h>
+#include <sys/socket.h>
 
 #include "sealbuf.h"
 
@@ -94,6 +95,9 @@ uint64_t sb_frame_buffer_need(const struct sealbuf_frame_desc *desc, uint32_t in
 struct sb_inbox {
 	int fds[SB_INBOX_FDS];
 	size_t nfds;
+	struct ucred cred; /* SCM_CREDENTIALS, when the caller set SO_PASSCRED */
+	bool have_cred;
+	int pidfd;         /* SCM_PIDFD, when the caller set SO_PASSPIDFD; else -1 (initialise so) */
 	size_t dropped; /* SCM_RIGHTS fds past our room, closed on arrival */
 	bool ctrunc;
 	uint8_t buf[SB_MSG_MAX + 1]; /* one spare byte reveals an oversized datagram */
@@ -102,7 +106,7 @@ struct sb_inbox {
 };
 /* One sendmsg of @len bytes with @nfds fds (1..SB_INBOX_FDS); a stream's rest follows. */
 int sb_send_fds(int sock, const int *fds, size_t nfds, const uint8_t *buf, size_t len);
-/* Read one message; @timeout_ms: 0 forever, > 0 ms, < 0 not at all. */
+/* Read one message; @timeout_ms as poll(2). */
 int sb_recv_message(int sock, int timeout_ms, struct sb_inbox *in);
 /* Exactly @want fds arrived, none dropped. */
 int sb_inbox_check_fds(const struct sb_inbox *in, size_t want);

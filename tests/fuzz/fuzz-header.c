@@ -23,13 +23,13 @@
 #include <unistd.h>
 
 #include "fuzz-common.h"
-#include "internal.h"
+#include "region.h" /* w->map: the header bytes a hostile peer writes */
 
 #define MAX_CAP (3 * 4096 + 255)
 
 static uint8_t mirrored[MAX_CAP], buf[MAX_CAP + 64];
 
-/* Header fields by offset and width (lib/seqlock.h), for op 1. */
+/* Header fields by offset and width (lib/header_format.h), for op 1. */
 static const struct {
 	uint8_t off, len;
 } fields[] = { { 0, 4 }, { 4, 2 }, { 6, 2 }, { 8, 4 },	{ 12, 4 }, { 16, 8 },
@@ -82,7 +82,8 @@ static void open_another(struct sealbuf_region *w, uint32_t flags, size_t cap)
 	struct sealbuf_region *r;
 	int fd, ret;
 
-	if (sealbuf_region_share(w, 0, &fd) < 0)
+	/* After a read-only share (F_SEAL_FUTURE_WRITE) only read-only handles are made. */
+	if (sealbuf_region_share(w, flags & SEALBUF_OPEN_RDONLY ? SEALBUF_SHARE_RDONLY : 0, &fd) < 0)
 		abort();
 	ret = sealbuf_region_open(fd, cap, &o, &r);
 	fz_check_failure(ret, "sealbuf_region_open");
