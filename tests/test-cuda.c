@@ -65,13 +65,10 @@ static bool load_cuda(char *why, size_t len)
 
 static _Noreturn void peer(int sock)
 {
-	SEALBUF_OPTS(sealbuf_recv_opts, o, .flags = SEALBUF_OPEN_RDONLY);
-	struct sealbuf_region *r;
+	struct sealbuf_region *r = tl_reader_wait(sock);
 	const uint32_t *d;
-	char go;
 
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (sealbuf_region_recv(sock, &o, &r) < 0 || read(sock, &go, 1) != 1)
+	if (!r)
 		_exit(1);
 	d = sealbuf_region_data(r);
 	for (size_t i = 0; i < SIZE / 4; i++)

@@ -12,6 +12,7 @@
 #include <linux/videodev2.h>
 
 #include "vcap.h"
+#include "why.h"
 
 static int xioctl(int fd, unsigned long req, void *arg)
 {
@@ -23,20 +24,8 @@ static int xioctl(int fd, unsigned long req, void *arg)
 	return r < 0 ? -errno : r;
 }
 
-static int why_fail(int err, char *why, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int why_fail(int err, char *why, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, len, fmt, ap);
-	va_end(ap);
-	return err;
-}
-
-/* The device's driver is @driver and it captures single-planar frames. */
-static bool is_capture(int fd, const char *driver, char *card, size_t len)
+/* The device's driver is @driver and it streams with every capability in @want. */
+static bool has_caps(int fd, const char *driver, uint32_t want, char *card, size_t len)
 {
 	struct v4l2_capability cap;
 	uint32_t caps;
@@ -46,7 +35,27 @@ static bool is_capture(int fd, const char *driver, char *card, size_t len)
 		return false;
 	caps = cap.capabilities & V4L2_CAP_DEVICE_CAPS ? cap.device_caps : cap.capabilities;
 	snprintf(card, len, "%s", (char *)cap.card);
-	return (caps & V4L2_CAP_VIDEO_CAPTURE) && (caps & V4L2_CAP_STREAMING);
+	return (caps & want) == want;
+}
+
+/* Open the first /dev/videoN of @driver with the capabilities in @want into v->fd. */
+static bool find_device(struct vcap *v, const char *driver, uint32_t want)
+{
+	memset(v, 0, sizeof(*v));
+	v->fd = -1;
+	for (int i = 0; i < 64 && v->fd < 0; i++) {
+		int fd;
+
+		snprintf(v->path, sizeof(v->path), "/dev/video%d", i);
+		fd = open(v->path, O_RDWR | O_CLOEXEC | O_NONBLOCK);
+		if (fd < 0)
+			continue;
+		if (has_caps(fd, driver, want | V4L2_CAP_STREAMING, v->card, sizeof(v->card)))
+			v->fd = fd;
+		else
+			close(fd);
+	}
+	return v->fd >= 0;
 }
 
 static int set_format(struct vcap *v, uint32_t width, uint32_t height, char *why, size_t len)
@@ -73,21 +82,7 @@ static int set_format(struct vcap *v, uint32_t width, uint32_t height, char *why
 int vcap_open(struct vcap *v, const char *driver, uint32_t width, uint32_t height,
 	      char *why, size_t len)
 {
-	memset(v, 0, sizeof(*v));
-	v->fd = -1;
-	for (int i = 0; i < 64 && v->fd < 0; i++) {
-		int fd;
-
-		snprintf(v->path, sizeof(v->path), "/dev/video%d", i);
-		fd = open(v->path, O_RDWR | O_CLOEXEC | O_NONBLOCK);
-		if (fd < 0)
-			continue;
-		if (is_capture(fd, driver, v->card, sizeof(v->card)))
-			v->fd = fd;
-		else
-			close(fd);
-	}
-	if (v->fd < 0)
+	if (!find_device(v, driver, V4L2_CAP_VIDEO_CAPTURE))
 		return why_fail(-ENODEV, why, len,
 				"no V4L2 capture device with driver %s (modprobe %s)", driver, driver);
 	return set_format(v, width, height, why, len);
@@ -164,20 +159,6 @@ int vcap_capture(struct vcap *v, int dmabuf_fd, size_t length, int timeout_ms,
 	return r;
 }
 
-/* The device's driver is @driver and it captures through the multi-planar API. */
-static bool is_mplane_capture(int fd, const char *driver, char *card, size_t len)
-{
-	struct v4l2_capability cap;
-	uint32_t caps;
-
-	memset(&cap, 0, sizeof(cap));
-	if (xioctl(fd, VIDIOC_QUERYCAP, &cap) < 0 || strcmp((char *)cap.driver, driver))
-		return false;
-	caps = cap.capabilities & V4L2_CAP_DEVICE_CAPS ? cap.device_caps : cap.capabilities;
-	snprintf(card, len, "%s", (char *)cap.card);
-	return (caps & V4L2_CAP_VIDEO_CAPTURE_MPLANE) && (caps & V4L2_CAP_STREAMING);
-}
-
 static int set_format_mplane(struct vcap *v, uint32_t width, uint32_t height, uint32_t fmt,
 			     char *why, size_t len)
 {
@@ -212,21 +193,7 @@ static int set_format_mplane(struct vcap *v, uint32_t width, uint32_t height, ui
 int vcap_open_mplane(struct vcap *v, const char *driver, uint32_t width, uint32_t height,
 		     uint32_t pixelformat, char *why, size_t len)
 {
-	memset(v, 0, sizeof(*v));
-	v->fd = -1;
-	for (int i = 0; i < 64 && v->fd < 0; i++) {
-		int fd;
-
-		snprintf(v->path, sizeof(v->path), "/dev/video%d", i);
-		fd = open(v->path, O_RDWR | O_CLOEXEC | O_NONBLOCK);
-		if (fd < 0)
-			continue;
-		if (is_mplane_capture(fd, driver, v->card, sizeof(v->card)))
-			v->fd = fd;
-		else
-			close(fd);
-	}
-	if (v->fd < 0)
+	if (!find_device(v, driver, V4L2_CAP_VIDEO_CAPTURE_MPLANE))
 		return why_fail(-ENODEV, why, len,
 				"no multi-planar V4L2 capture device with driver %s (modprobe %s multiplanar=2)",
 				driver, driver);

@@ -8,19 +8,8 @@
 #include <drm_fourcc.h>
 
 #include "vkhost.h"
+#include "why.h"
 #include "fill.spv.h" /* vkh_fill_spv[]: tools/vk/fill.comp, compiled at build time */
-
-static int why_fail(int err, char *why, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int why_fail(int err, char *why, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, len, fmt, ap);
-	va_end(ap);
-	return err;
-}
 
 #define VK_TRY(call, what)                                                     \
 	do {                                                                   \
