@@ -49,14 +49,14 @@ static int pick_device(struct vkh *v, char *why, size_t len)
 {
 	VkPhysicalDevice pds[16];
 	uint32_t n = 16;
-	char seen[256] = "";
+	char seen[512] = "";
 
 	VK_TRY(vkEnumeratePhysicalDevices(v->inst, &n, pds), "vkEnumeratePhysicalDevices");
 	for (uint32_t i = 0; i < n; i++) {
 		VkPhysicalDeviceProperties p;
 
 		vkGetPhysicalDeviceProperties(pds[i], &p);
-		snprintf(seen + strlen(seen), sizeof(seen) - strlen(seen), "%s%s", i ? ", " : "",
+		snprintf(seen + strlen(seen), sizeof(seen) - strlen(seen), "%s%.100s", i ? ", " : "",
 			 p.deviceName);
 		if (has_ext(pds[i], VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME) &&
 		    compute_family(pds[i], &v->qfamily)) {
