@@ -24,17 +24,11 @@
 
 #define SEALBUF_EXPORT __attribute__((visibility("default")))
 #define SB_PRINTF(a, b) __attribute__((format(printf, a, b)))
-#define SB_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+/* SB_ARRAY_SIZE, F_SEAL_FUTURE_WRITE and F_SEAL_EXEC come with shared/util.h. */
 
 /* Kernel constants newer than some distributions' uAPI headers. */
 #ifndef MFD_NOEXEC_SEAL
 #define MFD_NOEXEC_SEAL 0x0008U
-#endif
-#ifndef F_SEAL_FUTURE_WRITE
-#define F_SEAL_FUTURE_WRITE 0x0010
-#endif
-#ifndef F_SEAL_EXEC
-#define F_SEAL_EXEC 0x0020
 #endif
 #ifndef MFD_HUGE_SHIFT
 #define MFD_HUGE_SHIFT 26
