@@ -11,7 +11,10 @@
 
 #include "internal.h"
 
-#define OPEN_FLAGS (SEALBUF_OPEN_RDONLY | SEALBUF_OPEN_KEEP_HANDLE)
+#define OPEN_FLAGS                                                             \
+	(SEALBUF_OPEN_RDONLY | SEALBUF_OPEN_KEEP_HANDLE | SEALBUF_OPEN_POPULATE |      \
+	 SEALBUF_OPEN_LAZY)
+#define POPULATE_MIN ((size_t)1 << 20) /* by default, populate from this size up */
 
 /*
  * A memfd's inode is created mode 0777 (0666 with MFD_NOEXEC_SEAL), so anyone
@@ -123,6 +126,18 @@ static int check_size(int fd, enum sealbuf_kind kind, size_t size, size_t file_s
 	return 0;
 }
 
+/*
+ * By default a region of POPULATE_MIN or more is populated, unless it has
+ * holes: a peer's sparse NORESERVE region of any size would otherwise make
+ * this process allocate (and be charged for) all of it.
+ */
+static bool want_populate(uint32_t flags, size_t file_size, size_t held)
+{
+	if (flags & (SEALBUF_OPEN_POPULATE | SEALBUF_OPEN_LAZY))
+		return flags & SEALBUF_OPEN_POPULATE;
+	return file_size >= POPULATE_MIN && held >= file_size;
+}
+
 /* Validate and map @fd; on success the region owns it. */
 static int open_fd(int fd, size_t size, const struct sealbuf_open_opts *o,
 		   struct sealbuf_region **ret_region)
@@ -130,12 +145,12 @@ static int open_fd(int fd, size_t size, const struct sealbuf_open_opts *o,
 	enum sealbuf_kind kind = o->kind ? o->kind : SEALBUF_KIND_PLAIN;
 	bool writable = !(o->flags & SEALBUF_OPEN_RDONLY);
 	struct sealbuf_region *r;
-	size_t file_size, page;
+	size_t file_size, page, held;
 	int ret;
 
 	if (kind > SEALBUF_KIND_MIRROR)
 		return sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT, "unknown region kind %u", kind);
-	ret = sb_check_memfd(fd, &file_size, &page);
+	ret = sb_check_memfd_held(fd, &file_size, &page, &held);
 	if (ret == 0)
 		ret = sb_check_seals(fd);
 	/* A non-empty mapping checks the access mode itself (EACCES). */
@@ -150,7 +165,12 @@ static int open_fd(int fd, size_t size, const struct sealbuf_open_opts *o,
 	r->fd = fd;
 	r->kind = kind;
 	r->size = size;
+	r->hugetlb = page > sb_page_size();
 	ret = sb_region_map(r, file_size, writable);
+	if (ret == 0)
+		sb_thp_advise(r);
+	if (ret == 0 && want_populate(o->flags, file_size, held))
+		sb_populate_read(r);
 	if (ret == 0 && kind != SEALBUF_KIND_PLAIN)
 		ret = sb_header_attach(r, size, page);
 	else if (ret == 0)
@@ -168,6 +188,14 @@ static int open_fd(int fd, size_t size, const struct sealbuf_open_opts *o,
 	return 0;
 }
 
+int sb_open_flags_check(uint32_t flags)
+{
+	if ((flags & SEALBUF_OPEN_POPULATE) && (flags & SEALBUF_OPEN_LAZY))
+		return sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT,
+			       "SEALBUF_OPEN_POPULATE and SEALBUF_OPEN_LAZY contradict each other");
+	return 0;
+}
+
 SEALBUF_EXPORT int sealbuf_region_open(int fd, size_t size,
 				       const struct sealbuf_open_opts *opts,
 				       struct sealbuf_region **ret_region)
@@ -178,6 +206,8 @@ SEALBUF_EXPORT int sealbuf_region_open(int fd, size_t size,
 
 	if (r == 0)
 		r = sb_check_flags(o.flags, OPEN_FLAGS, "open flags");
+	if (r == 0)
+		r = sb_open_flags_check(o.flags);
 	if (r == 0 && !ret_region)
 		r = sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT, "ret_region is NULL");
 	if (r == 0)

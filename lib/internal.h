@@ -117,6 +117,9 @@ struct sealbuf_region {
 	bool writing;            /* reserved: between write_begin and write_end */
 	int stall_ms;            /* reserved/mirror: stall timeout; 0 = default */
 	bool populated;          /* every page faulted in: udmabuf may pin them as they are */
+	bool hugetlb;            /* on hugetlbfs: huge pages already */
+	bool thp;                /* MADV_HUGEPAGE given to this mapping */
+	bool never_reserved;     /* created here with NORESERVE: no fallocated page, ever */
 };
 
 /* error.c: record the reason for a failure, log it, and return @err (< 0). */
@@ -172,6 +175,8 @@ int sb_seal(int fd);
 int sb_check_seals(int fd);
 /* Checks that @fd is a memfd; its file size and page size come back. */
 int sb_check_memfd(int fd, size_t *ret_file_size, size_t *ret_page);
+/* The same, with the bytes the file holds in memory (st_blocks): fewer than its size means holes. */
+int sb_check_memfd_held(int fd, size_t *ret_file_size, size_t *ret_page, size_t *ret_held);
 
 /*
  * memcg.c: refuse a reservation of @bytes that the caller's memory cgroups
@@ -181,13 +186,17 @@ int sb_check_memcg_room(size_t bytes);
 
 /* handle.c: a new fd for @region (read-only reopen with SEALBUF_SHARE_RDONLY). */
 int sb_share_fd(const struct sealbuf_region *region, uint32_t flags, int *ret_fd);
+/* POPULATE and LAZY together are refused. */
+int sb_open_flags_check(uint32_t flags);
 /* Whether @region may be shared with @flags. */
 int sb_share_check(const struct sealbuf_region *region, uint32_t flags);
 
 /* region.c */
 int sb_region_new(struct sealbuf_region **ret);
 int sb_region_map(struct sealbuf_region *r, size_t file_size, bool writable);
-int sb_memfd_new(size_t file_size, const struct sealbuf_create_opts *o, int *ret_fd);
+/* A sealed memfd of @file_size bytes, reserved unless NORESERVE or @late (the caller reserves). */
+int sb_memfd_new(size_t file_size, const struct sealbuf_create_opts *o, bool late,
+		 int *ret_fd);
 int sb_region_create_kind(enum sealbuf_kind kind, size_t size,
 			  const struct sealbuf_create_opts *opts,
 			  struct sealbuf_region **ret_region);
@@ -205,6 +214,20 @@ int sb_header_init(struct sealbuf_region *r, size_t capacity, size_t page);
 int sb_header_attach(struct sealbuf_region *r, size_t capacity, size_t page);
 /* A read-only handle of @r is going out: its holder cannot count itself as a waiter. */
 void sb_header_note_rdonly(const struct sealbuf_region *r);
+
+/*
+ * residency.c: transparent huge pages for shmem, and populating a mapping.
+ * thp_mode: the kernel's shmem_enabled setting (its word in @buf); advise:
+ * MADV_HUGEPAGE on @r's mapping where that setting allows it and the mapping
+ * holds a huge page (false otherwise); thp_min_size: the huge page size, or
+ * 1 when shmem gets no huge pages here; populate_read: map every page of
+ * @r's mapping now (false when the kernel declined: pages then fault in).
+ */
+enum sb_thp { SB_THP_NONE, SB_THP_ADVISE, SB_THP_ALWAYS };
+enum sb_thp sb_thp_mode(char *buf, size_t len);
+size_t sb_thp_min_size(void);
+bool sb_thp_advise(struct sealbuf_region *r);
+bool sb_populate_read(struct sealbuf_region *r);
 
 /* publish.c: the seqlock write of @size bytes from @src (writer checks done). */
 void sb_publish(struct sealbuf_region *r, const void *src, size_t size);

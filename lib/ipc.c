@@ -284,8 +284,11 @@ SEALBUF_EXPORT int sealbuf_region_recv(int sock, const struct sealbuf_recv_opts 
 	int r = sb_opts_load(opts, offsetof(struct sealbuf_recv_opts, flags), sizeof(o), &o);
 
 	if (r == 0)
-		r = sb_check_flags(o.flags, SEALBUF_OPEN_RDONLY | SEALBUF_OPEN_KEEP_HANDLE,
+		r = sb_check_flags(o.flags, SEALBUF_OPEN_RDONLY | SEALBUF_OPEN_KEEP_HANDLE |
+						    SEALBUF_OPEN_POPULATE | SEALBUF_OPEN_LAZY,
 				   "receive flags");
+	if (r == 0)
+		r = sb_open_flags_check(o.flags);
 	if (r == 0 && !ret_region)
 		r = sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT, "ret_region is NULL");
 	if (r == 0)

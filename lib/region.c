@@ -204,21 +204,34 @@ static int reserve(int fd, size_t file_size, const struct sealbuf_create_opts *o
 	return sb_fail_sys(r, "fallocate");
 }
 
-int sb_memfd_new(size_t file_size, const struct sealbuf_create_opts *o, int *ret_fd)
+/*
+ * Size the memfd: fallocate() alone both sizes and reserves it (it grows
+ * the file), so the default mode costs the same system calls as a bare
+ * ftruncate + fallocate less one. Without a reservation, or when it comes
+ * later (@late), ftruncate sizes it.
+ */
+static int size_memfd(int fd, size_t file_size, const struct sealbuf_create_opts *o, bool late)
+{
+	int r;
+
+	if (file_size && !late && !(o->flags & SEALBUF_CREATE_NORESERVE))
+		return reserve(fd, file_size, o);
+	r = sb_ftruncate(fd, (off_t)file_size);
+	if (r == -EFBIG || r == -EINVAL)
+		return sb_fail(-EFBIG, SEALBUF_R_TOO_LARGE,
+			       "%zu bytes is above the largest memfd", file_size);
+	return r < 0 ? sb_fail_sys(r, "ftruncate") : 0;
+}
+
+int sb_memfd_new(size_t file_size, const struct sealbuf_create_opts *o, bool late,
+		 int *ret_fd)
 {
 	int fd, r;
 
 	fd = memfd_open(o);
 	if (fd < 0)
 		return fd;
-	r = sb_ftruncate(fd, (off_t)file_size);
-	if (r == -EFBIG || r == -EINVAL)
-		r = sb_fail(-EFBIG, SEALBUF_R_TOO_LARGE,
-			    "%zu bytes is above the largest memfd", file_size);
-	else if (r < 0)
-		r = sb_fail_sys(r, "ftruncate");
-	if (r == 0 && file_size && !(o->flags & SEALBUF_CREATE_NORESERVE))
-		r = reserve(fd, file_size, o);
+	r = size_memfd(fd, file_size, o, late);
 	if (r == 0)
 		r = sb_seal(fd);
 	if (r < 0) {
@@ -291,17 +304,57 @@ int sb_region_map(struct sealbuf_region *r, size_t file_size, bool writable)
 	return 0;
 }
 
-static void prefault(struct sealbuf_region *r)
+/*
+ * @late: the reservation comes after, so a failure must not touch the pages
+ * one by one (a full memory cgroup would answer with its OOM killer): the
+ * fallocate() that follows reports it instead.
+ */
+static void prefault(struct sealbuf_region *r, bool late)
 {
 	size_t page = sb_page_size();
 
 	if (!r->map)
 		return;
-	/* Before 5.14: touch each page (the memory is fresh, so zero stays zero). */
-	if (sb_madvise(r->map, r->map_size, MADV_POPULATE_WRITE) < 0)
+	if (sb_madvise(r->map, r->map_size, MADV_POPULATE_WRITE) < 0) {
+		if (late)
+			return;
+		/* Before 5.14: touch each page (the memory is fresh, so zero stays zero). */
 		for (size_t off = 0; off < r->map_size; off += page)
 			((volatile uint8_t *)r->map)[off] = 0;
+	}
 	r->populated = true;
+}
+
+/*
+ * Where shmem_enabled is "advise", only pages faulted in through a mapping
+ * given MADV_HUGEPAGE become huge, never those fallocate() makes. So a
+ * prefaulted region large enough for a huge page is faulted in first and
+ * reserved after (which then finds every page there).
+ */
+static bool reserve_late(const struct sealbuf_create_opts *o, size_t file_size)
+{
+	size_t pmd = (o->flags & SEALBUF_CREATE_PREFAULT) &&
+			     !(o->flags & (SEALBUF_CREATE_NORESERVE | SEALBUF_CREATE_HUGETLB))
+		? sb_thp_min_size() : 1;
+
+	return pmd > 1 && file_size >= pmd;
+}
+
+/* Map the new memfd: huge pages advised, prefaulted and reserved as asked. */
+static int map_new(struct sealbuf_region *r, size_t file_size,
+		   const struct sealbuf_create_opts *o, bool late)
+{
+	int ret = sb_region_map(r, file_size, true);
+
+	r->hugetlb = o->flags & SEALBUF_CREATE_HUGETLB;
+	r->never_reserved = o->flags & SEALBUF_CREATE_NORESERVE;
+	if (ret == 0)
+		sb_thp_advise(r);
+	if (ret == 0 && (o->flags & SEALBUF_CREATE_PREFAULT))
+		prefault(r, late);
+	if (ret == 0 && late)
+		ret = reserve(r->fd, file_size, o);
+	return ret;
 }
 
 /* Make the memfd, map it, and give it a header when its kind has one. */
@@ -312,6 +365,7 @@ static int create_kind(enum sealbuf_kind kind, size_t size,
 	struct sealbuf_create_opts o;
 	struct sealbuf_region *r = NULL;
 	size_t file_size;
+	bool late;
 	int ret;
 
 	if (!ret_region)
@@ -332,11 +386,10 @@ static int create_kind(enum sealbuf_kind kind, size_t size,
 		return ret;
 	r->kind = kind;
 	r->size = size;
-	ret = sb_memfd_new(file_size, &o, &r->fd);
+	late = reserve_late(&o, file_size);
+	ret = sb_memfd_new(file_size, &o, late, &r->fd);
 	if (ret == 0)
-		ret = sb_region_map(r, file_size, true);
-	if (ret == 0 && (o.flags & SEALBUF_CREATE_PREFAULT))
-		prefault(r);
+		ret = map_new(r, file_size, &o, late);
 	if (ret == 0 && kind != SEALBUF_KIND_PLAIN)
 		ret = sb_header_init(r, size, create_page_size(&o));
 	if (ret < 0) {

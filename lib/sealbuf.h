@@ -204,6 +204,16 @@ enum sealbuf_open_flags {
 	SEALBUF_OPEN_RDONLY = 1u << 0,
 	/* Keep the fd open inside the region, to re-share or export it later. */
 	SEALBUF_OPEN_KEEP_HANDLE = 1u << 1,
+	/*
+	 * Map every page now (MADV_POPULATE_READ), whatever the size: one system
+	 * call instead of a page fault per few pages touched later. Pages the
+	 * sender never allocated (a NORESERVE region's holes) are allocated,
+	 * charged to this process's memory cgroup. The default does this for
+	 * regions of at least 1 MiB with no such holes; see also _LAZY.
+	 */
+	SEALBUF_OPEN_POPULATE = 1u << 2,
+	/* Never populate: pages fault in as they are touched (a sparse reader). */
+	SEALBUF_OPEN_LAZY = 1u << 3,
 };
 
 struct sealbuf_open_opts {
@@ -217,6 +227,10 @@ struct sealbuf_open_opts {
  * sealed memfd of the declared @size (requested size for plain regions,
  * capacity for reserved ones) with the seals that stop its sender from
  * resizing it, map it and close it. The fd is hostile until these pass.
+ * The mapping is populated as SEALBUF_OPEN_POPULATE and _LAZY say, and
+ * advised MADV_HUGEPAGE where the kernel's shmem_enabled allows huge pages
+ * (`sealbuf doctor` shows the setting); the region's creator does the same.
+ * POPULATE with LAZY is -EINVAL.
  * Errors: -EBADF (not open), -EBADFD (not a memfd), -EPERM (seals),
  * -ERANGE (size mismatch), -EACCES (access mode), header errors for reserved
  * regions, kernel errnos.
