@@ -14,7 +14,7 @@
 #define OPEN_FLAGS                                                             \
 	(SEALBUF_OPEN_RDONLY | SEALBUF_OPEN_KEEP_HANDLE | SEALBUF_OPEN_POPULATE |      \
 	 SEALBUF_OPEN_LAZY)
-#define POPULATE_MIN ((size_t)1 << 20) /* by default, populate from this size up */
+#define POPULATE_MIN ((size_t)64 << 10) /* by default, populate from this size up */
 
 /*
  * A memfd's inode is created mode 0777 (0666 with MFD_NOEXEC_SEAL), so anyone

@@ -209,7 +209,7 @@ enum sealbuf_open_flags {
 	 * call instead of a page fault per few pages touched later. Pages the
 	 * sender never allocated (a NORESERVE region's holes) are allocated,
 	 * charged to this process's memory cgroup. The default does this for
-	 * regions of at least 1 MiB with no such holes; see also _LAZY.
+	 * regions of at least 64 KiB with no such holes; see also _LAZY.
 	 */
 	SEALBUF_OPEN_POPULATE = 1u << 2,
 	/* Never populate: pages fault in as they are touched (a sparse reader). */
