@@ -357,6 +357,21 @@ static void check_hugepages(struct doctor *d)
 /* ---- DRM and V4L2 devices ---- */
 
 #ifdef HAVE_LIBDRM
+/* Transparent huge pages for shmem: what regions and their receivers get (lib/residency.c). */
+static void check_thp(struct doctor *d)
+{
+	char mode[32];
+	enum sb_thp t = sb_thp_mode(mode, sizeof(mode));
+	struct check *c = add(d, "shmem-thp", ST_INFO, "transparent huge pages for shmem: %s%s", mode,
+			      t == SB_THP_ADVISE ? " (regions of 2 MiB and up ask for them: MADV_HUGEPAGE)"
+			      : t == SB_THP_ALWAYS ? " (regions get them)"
+						   : " (regions use 4 KiB pages; a receiver maps them page by page)");
+
+	if (t == SB_THP_NONE)
+		fix(c, "for faster first touches of large regions: echo advise > "
+		       "/sys/kernel/mm/transparent_hugepage/shmem_enabled (root)");
+}
+
 static void describe_drm(struct device *dv, const char *node)
 {
 	int fd = open(node, O_RDWR | O_CLOEXEC);
@@ -630,6 +645,7 @@ int cmd_doctor(int argc, char **argv)
 	check_limits(d);
 	check_groups(d);
 	check_hugepages(d);
+	check_thp(d);
 	check_drm(d);
 	check_v4l2(d);
 	check_installed(d);
