@@ -630,6 +630,68 @@ static void fresh_pages(void **state)
 	close(memfd);
 }
 
+/* kB of @field ("ShmemPmdMapped:") in /proc/self/smaps for the mapping that starts at @p. */
+static long smaps_kb(const void *p, const char *field)
+{
+	char line[512], head[32];
+	bool in = false;
+	long kb = -1;
+	FILE *f = fopen("/proc/self/smaps", "re");
+
+	assert_non_null(f);
+	snprintf(head, sizeof(head), "%lx-", (unsigned long)(uintptr_t)p);
+	while (fgets(line, sizeof(line), f)) {
+		if (line[0] >= '0' && line[0] <= 'f' && strchr(line, '-') < strchr(line, ' '))
+			in = !strncmp(line, head, strlen(head));
+		if (in && !strncmp(line, field, strlen(field)))
+			kb = strtol(line + strlen(field), NULL, 10);
+	}
+	fclose(f);
+	return kb;
+}
+
+/*
+ * A region on transparent huge pages (where shmem_enabled allows them;
+ * tests/vm/thp.sh sets "advise" in the guest): its pages are huge, it
+ * exports, a device's writes through the dma-buf reach the region, and a
+ * receiver's populated mapping maps the same huge pages.
+ */
+static void thp_export(void **state)
+{
+	size_t size = 8 << 20;
+	struct sealbuf_region *r, *b = NULL;
+	char mode[32];
+	int fd, h;
+	uint8_t *m;
+
+	if (sb_thp_mode(mode, sizeof(mode)) == SB_THP_NONE) {
+		print_message("SKIP: shmem_enabled is %s here: no huge pages for shmem "
+			      "(meson test vm-thp sets it in the guest)\n", mode);
+		skip();
+	}
+	r = new_region("thp", size, SEALBUF_CREATE_PREFAULT);
+	print_message("shmem_enabled %s: %ld kB of the creator's 8 MiB mapped huge\n", mode,
+		      smaps_kb(sealbuf_region_data(r), "ShmemPmdMapped:"));
+	assert_true(smaps_kb(sealbuf_region_data(r), "ShmemPmdMapped:") >= 2048);
+	fd = export(r, NULL);
+	assert_int_equal(dmabuf_size(fd), size);
+	m = map(fd, size);
+	tl_fill(m, size, 31); /* the "device" writes */
+	assert_true(tl_check(sealbuf_region_data(r), size, 31));
+	assert_int_equal(sealbuf_region_share(r, 0, &h), 0);
+	assert_int_equal(sealbuf_region_open(h, size, NULL, &b), 0);
+	print_message("the receiver's populated mapping: %ld kB mapped huge\n",
+		      smaps_kb(sealbuf_region_data(b), "ShmemPmdMapped:"));
+	assert_true(smaps_kb(sealbuf_region_data(b), "ShmemPmdMapped:") >= 2048);
+	assert_true(tl_check(sealbuf_region_data(b), size, 31));
+	tl_fill(sealbuf_region_data(b), size, 32);
+	assert_true(tl_check(m, size, 32));
+	munmap(m, size);
+	close(fd);
+	sealbuf_region_free(b);
+	sealbuf_region_free(r);
+}
+
 /* END without START: refused on some kernels, with the fix in the text. */
 static void sync_bracketing(void **state)
 {
@@ -709,7 +771,7 @@ static void access_errors(void **state)
 	}
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		TL_TEST(roundtrip),
@@ -725,6 +787,7 @@ int main(void)
 		TL_TEST(received_region),
 		TL_TEST(free_returns_memory),
 		TL_TEST(fresh_pages),
+		TL_TEST(thp_export),
 		TL_TEST(sync_bracketing),
 		TL_TEST(naming),
 		TL_TEST(access_errors),
@@ -733,5 +796,7 @@ int main(void)
 	if (sealbuf_udmabuf_check() < 0)
 		tl_skip("needs a kernel with udmabuf: %s (meson test --suite vm runs this in a VM)",
 			sealbuf_last_error());
+	if (argc > 1)
+		cmocka_set_test_filter(argv[1]);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -365,7 +365,7 @@ static void bad_arguments(void **state)
 	sealbuf_region_free(a);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		TL_TEST(share_and_open), TL_TEST(share_empty),
@@ -375,5 +375,8 @@ int main(void)
 		TL_TEST(bad_arguments),  TL_TEST(open_populate),
 		TL_TEST(open_populate_holes), TL_TEST(thp_advice),
 	};
+
+	if (argc > 1)
+		cmocka_set_test_filter(argv[1]);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
