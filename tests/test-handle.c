@@ -210,23 +210,6 @@ static void reason_text(void **state)
 	close(pfd[1]);
 }
 
-/* Pages of [p, p+len) that this process's page tables map (/proc/self/pagemap bit 63). */
-static size_t pages_mapped(const void *p, size_t len)
-{
-	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-	size_t n = 0;
-
-	assert_true(fd >= 0);
-	for (size_t off = 0; off < len; off += tl_page()) {
-		uint64_t e = 0;
-		off_t at = (off_t)(((uintptr_t)p + off) / tl_page() * sizeof(e));
-		assert_int_equal(pread(fd, &e, sizeof(e), at), sizeof(e));
-		n += (e >> 63) & 1;
-	}
-	close(fd);
-	return n;
-}
-
 /* Pages of [p, p+len) in memory at all (mincore: the memfd's page cache). */
 static size_t pages_resident(void *p, size_t len)
 {
@@ -261,22 +244,22 @@ static void open_populate(void **state)
 	struct sealbuf_region *a = new_region(size), *b;
 
 	b = reopen(a, 0);
-	assert_int_equal(pages_mapped(sealbuf_region_data(b), size), pages);
+	assert_int_equal(tl_pages_mapped(sealbuf_region_data(b), size), pages);
 	sealbuf_region_free(b);
 	b = reopen(a, SEALBUF_OPEN_LAZY);
-	assert_int_equal(pages_mapped(sealbuf_region_data(b), size), 0);
+	assert_int_equal(tl_pages_mapped(sealbuf_region_data(b), size), 0);
 	sealbuf_region_free(b);
 	b = reopen(a, SEALBUF_OPEN_POPULATE | SEALBUF_OPEN_RDONLY);
-	assert_int_equal(pages_mapped(sealbuf_region_data(b), size), pages);
+	assert_int_equal(tl_pages_mapped(sealbuf_region_data(b), size), pages);
 	sealbuf_region_free(b);
 	sealbuf_region_free(a);
 	/* Small regions fault in on touch by default. */
 	a = new_region(4 * tl_page());
 	b = reopen(a, 0);
-	assert_int_equal(pages_mapped(sealbuf_region_data(b), 4 * tl_page()), 0);
+	assert_int_equal(tl_pages_mapped(sealbuf_region_data(b), 4 * tl_page()), 0);
 	sealbuf_region_free(b);
 	b = reopen(a, SEALBUF_OPEN_POPULATE);
-	assert_int_equal(pages_mapped(sealbuf_region_data(b), 4 * tl_page()), 4);
+	assert_int_equal(tl_pages_mapped(sealbuf_region_data(b), 4 * tl_page()), 4);
 	sealbuf_region_free(b);
 	sealbuf_region_free(a);
 }
@@ -292,7 +275,7 @@ static void open_populate_holes(void **state)
 
 	b = reopen(a, 0);
 	assert_int_equal(pages_resident(sealbuf_region_data(b), size), 0);
-	assert_int_equal(pages_mapped(sealbuf_region_data(b), size), 0);
+	assert_int_equal(tl_pages_mapped(sealbuf_region_data(b), size), 0);
 	sealbuf_region_free(b);
 	b = reopen(a, SEALBUF_OPEN_POPULATE);
 	assert_int_equal(pages_resident(sealbuf_region_data(b), size), pages);

@@ -242,6 +242,30 @@ static void rdonly_must_be_received_rdonly(void **state)
 	sealbuf_region_free(r);
 }
 
+/* The receive flags reach the open: a populated mapping by default, none with LAZY. */
+static void recv_populate(void **state)
+{
+	SEALBUF_OPTS(sealbuf_recv_opts, lazy, .flags = SEALBUF_OPEN_LAZY, .timeout_ms = 1000);
+	size_t size = 1 << 20;
+	struct sealbuf_region *r = new_region(size), *x;
+	int sv[2];
+
+	tl_socketpair(SOCK_SEQPACKET, sv);
+	assert_int_equal(sealbuf_region_send(sv[0], r, 0), 0);
+	assert_int_equal(sealbuf_region_send(sv[0], r, 0), 0);
+	expect_recv(sv[1], SEALBUF_OPEN_POPULATE | SEALBUF_OPEN_LAZY, 1000, -EINVAL,
+		    SEALBUF_R_INVALID_ARGUMENT);
+	assert_int_equal(sealbuf_region_recv(sv[1], NULL, &x), 0);
+	assert_int_equal(tl_pages_mapped(sealbuf_region_data(x), size), size / tl_page());
+	sealbuf_region_free(x);
+	assert_int_equal(sealbuf_region_recv(sv[1], &lazy, &x), 0);
+	assert_int_equal(tl_pages_mapped(sealbuf_region_data(x), size), 0);
+	sealbuf_region_free(x);
+	close(sv[0]);
+	close(sv[1]);
+	sealbuf_region_free(r);
+}
+
 static void recv_bad_arguments(void **state)
 {
 	struct sealbuf_region *r;
@@ -265,6 +289,7 @@ int main(void)
 		TL_TEST(hostile_fd_in_message), TL_TEST(stream_stall),
 		TL_TEST(stream_back_to_back), TL_TEST(peer_closed_and_empty),
 		TL_TEST(rdonly_must_be_received_rdonly), TL_TEST(recv_bad_arguments),
+		TL_TEST(recv_populate),
 	};
 	signal(SIGPIPE, SIG_DFL); /* prove send never raises it */
 	return cmocka_run_group_tests(tests, NULL, NULL);

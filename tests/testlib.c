@@ -159,3 +159,19 @@ int tl_raw_memfd(unsigned mfd_flags, int seals, size_t size)
 		assert_int_equal(fcntl(fd, F_ADD_SEALS, seals), 0);
 	return fd;
 }
+
+size_t tl_pages_mapped(const void *p, size_t len)
+{
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	size_t n = 0;
+
+	assert_true(fd >= 0);
+	for (size_t off = 0; off < len; off += tl_page()) {
+		uint64_t e = 0;
+		off_t at = (off_t)(((uintptr_t)p + off) / tl_page() * sizeof(e));
+		assert_int_equal(pread(fd, &e, sizeof(e), at), sizeof(e));
+		n += (e >> 63) & 1; /* bit 63: present */
+	}
+	close(fd);
+	return n;
+}
