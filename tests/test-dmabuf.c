@@ -641,7 +641,8 @@ static long smaps_kb(const void *p, const char *field)
 	assert_non_null(f);
 	snprintf(head, sizeof(head), "%lx-", (unsigned long)(uintptr_t)p);
 	while (fgets(line, sizeof(line), f)) {
-		if (line[0] >= '0' && line[0] <= 'f' && strchr(line, '-') < strchr(line, ' '))
+		unsigned long lo, hi;
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) /* a mapping's first line */
 			in = !strncmp(line, head, strlen(head));
 		if (in && !strncmp(line, field, strlen(field)))
 			kb = strtol(line + strlen(field), NULL, 10);

@@ -293,7 +293,8 @@ static bool advised_huge(const void *p)
 	assert_non_null(f);
 	snprintf(head, sizeof(head), "%lx-", (unsigned long)(uintptr_t)p);
 	while (fgets(line, sizeof(line), f)) {
-		if (strchr(line, '-') && strchr(line, '-') < strchr(line, ' ') && line[0] != 'V')
+		unsigned long lo, hi;
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) /* a mapping's first line */
 			in = !strncmp(line, head, strlen(head));
 		if (in && !strncmp(line, "VmFlags:", 8))
 			hg = strstr(line, " hg") != NULL;
