@@ -9,7 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "header_format.h"
+#include "region.h"
 
 #define OPEN_FLAGS                                                             \
 	(SEALBUF_OPEN_RDONLY | SEALBUF_OPEN_KEEP_HANDLE | SEALBUF_OPEN_POPULATE |      \
@@ -148,7 +149,7 @@ static int open_fd(int fd, size_t size, const struct sealbuf_open_opts *o,
 	size_t file_size, page, held;
 	int ret;
 
-	if (kind > SEALBUF_KIND_MIRROR)
+	if (!sb_kind_valid(kind))
 		return sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT, "unknown region kind %u", kind);
 	ret = sb_check_memfd_held(fd, &file_size, &page, &held);
 	if (ret == 0)
@@ -171,7 +172,7 @@ static int open_fd(int fd, size_t size, const struct sealbuf_open_opts *o,
 		sb_thp_advise(r);
 	if (ret == 0 && want_populate(o->flags, file_size, held))
 		sb_populate_read(r);
-	if (ret == 0 && kind != SEALBUF_KIND_PLAIN)
+	if (ret == 0 && sb_kind_has_header(kind))
 		ret = sb_header_attach(r, size, page);
 	else if (ret == 0)
 		r->capacity = size;

@@ -8,11 +8,11 @@
  */
 #include <sched.h>
 
-#include "internal.h"
+#include "region.h"
 #include "seqlock.h"
 
 #define READ_TRIES 100              /* copies spoiled by the writer before -EAGAIN */
-#define SPIN_NS 50000u              /* spin this long before sleeping (kernel.md: wake ~70 us) */
+#define SPIN_NS 50000u              /* spin this long before sleeping (a futex wake: ~70 us) */
 #define SPIN_CHECK_EVERY 16         /* pauses between looks at the clock and the writer's CPU */
 #define STALL_MS_DEFAULT 1000       /* one update in progress this long: writer stalled */
 #define POLL_NS 10000000u           /* read-only reader nobody wakes: look every 10 ms */
@@ -180,7 +180,7 @@ SEALBUF_EXPORT int sealbuf_region_write_end(struct sealbuf_region *r, size_t siz
  * last published from this very CPU (it may be waiting to run here), or
  * when nobody says where it runs (a writer of an older sealbuf). Across
  * CPUs the writer runs meanwhile, and yielding is only a system call that
- * delays seeing its publish (issue 14: 0.45x a pure spin). The CPU is a
+ * delays seeing its publish (docs/performance.md). The CPU is a
  * hint from shared memory: a wrong one costs speed, never correctness.
  */
 static bool should_yield(struct sb_header *h)
@@ -192,10 +192,11 @@ static bool should_yield(struct sb_header *h)
 
 /*
  * Spin before sleeping: a cross-CPU futex wake costs tens of microseconds
- * here (kernel.md), a publish seen while spinning about one. On a CPU the
- * writer shares, yielding every few pauses lets it run and publish instead
- * of waiting out our spin: measured on 2 vCPUs, 1 us either way, against
- * 50 us (pure spin, same CPU) or 30-40 us (futex only, across CPUs).
+ * (tools/bench/bench-publish.c measures it), a publish seen while spinning
+ * about one. On a CPU the writer shares, yielding every few pauses lets it
+ * run and publish instead of waiting out our spin: measured on 2 vCPUs, 1 us
+ * either way, against 50 us (pure spin, same CPU) or 30-40 us (futex only,
+ * across CPUs).
  */
 static bool spin(struct sb_header *h, uint64_t seq, uint64_t deadline)
 {

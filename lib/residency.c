@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 
-#include "internal.h"
+#include "region.h"
 
 #ifndef MADV_HUGEPAGE
 #define MADV_HUGEPAGE 14

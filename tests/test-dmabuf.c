@@ -15,7 +15,7 @@
 
 #include <linux/udmabuf.h>
 
-#include "internal.h"
+#include "region.h" /* r->map: the header page the device must not reach */
 #include "testlib.h"
 
 #define MIB (1u << 20)
@@ -667,7 +667,7 @@ static void thp_export(void **state)
 
 	if (sb_thp_mode(mode, sizeof(mode)) == SB_THP_NONE) {
 		print_message("SKIP: shmem_enabled is %s here: no huge pages for shmem "
-			      "(meson test vm-thp sets it in the guest)\n", mode);
+			      "(meson test vm-dmabuf-thp sets it in the guest)\n", mode);
 		skip();
 	}
 	r = new_region("thp", size, SEALBUF_CREATE_PREFAULT);

@@ -9,7 +9,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "internal.h"
+/* region.h: sb_thp_mode(), to know whether huge pages are allowed here. */
+#include "region.h"
 #include "testlib.h"
 
 #define SEALS_OK (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # Regions on transparent huge pages, on Debian's 6.12 kernel, through the harness:
-#   tools/vm/run -- tests/vm/thp.sh TEST-DMABUF TEST-HANDLE
+#   tools/vm/run -- tests/vm/thp.sh TEST-DMABUF TEST-HANDLE   (meson test vm-dmabuf-thp)
 # Sets shmem_enabled to "advise" in the guest (hosts seldom allow huge pages for
 # shmem), then: a region made of huge pages exports through udmabuf and a
 # receiver maps it huge (test-dmabuf thp_export), and both sides' mappings

@@ -102,7 +102,7 @@ static struct sealbuf_region *fresh_region(size_t size, uint32_t flags)
 
 static double timed(const struct exp_ctx *c, int which)
 {
-	double s[c->n];
+	double *s = bench_samples(c->n);
 
 	for (int i = 0; i < c->n; i++) {
 		struct sealbuf_region *r = c->fresh ? fresh_region(c->size, c->create_flags) : c->r;
@@ -111,7 +111,7 @@ static double timed(const struct exp_ctx *c, int which)
 		if (c->fresh)
 			sealbuf_region_free(r);
 	}
-	return bench_median(s, (size_t)c->n);
+	return bench_median_free(s, c->n);
 }
 
 static double side_export(const struct bench *b, void *ctx)
@@ -164,7 +164,7 @@ static void bench_export(struct bench *b, size_t mib)
 /*
  * The first export of a region nobody has touched, against the raw ioctl on
  * a region made the same way: a reserved region's pages are faulted in first
- * (lib/udmabuf.c says why), a NORESERVE one's need not be.
+ * (lib/populate.c says why), a NORESERVE one's need not be.
  */
 static void bench_fresh(struct bench *b, size_t mib, uint32_t flags, const char *target)
 {
@@ -216,12 +216,12 @@ struct import_ctx {
 static double side_import(const struct bench *b, void *ctx)
 {
 	struct import_ctx *ic = ctx;
-	double s[ic->c.n];
+	double *s = bench_samples(ic->c.n);
 
 	(void)b;
 	for (int i = 0; i < ic->c.n; i++)
 		s[i] = import_once(ic->c.r, ic->drm);
-	return bench_median(s, (size_t)ic->c.n);
+	return bench_median_free(s, ic->c.n);
 }
 
 static double side_import_memcpy(const struct bench *b, void *ctx)

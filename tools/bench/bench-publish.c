@@ -108,11 +108,11 @@ static double copy_side(const struct bench *b, void *ctx)
 {
 	struct copy_ctx *c = ctx;
 	int n = bench_reps(b, 5);
-	double s[n];
+	double *s = bench_samples(n);
 
 	for (int i = 0; i < n; i++)
 		s[i] = copy_rate(c->kind, c->r, c->dst, c->src, c->size, c->k);
-	return bench_median(s, (size_t)n);
+	return bench_median_free(s, n);
 }
 
 static double copy_base(const struct bench *b, void *ctx)

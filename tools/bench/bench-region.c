@@ -78,22 +78,22 @@ static double create_side(const struct bench *b, void *ctx)
 {
 	const struct create_ctx *c = ctx;
 	int n = bench_reps(b, 2000);
-	double s[n];
+	double *s = bench_samples(n);
 
 	for (int i = 0; i < n; i++)
 		s[i] = sb_create_once(c->size, c->flags);
-	return bench_median(s, (size_t)n);
+	return bench_median_free(s, n);
 }
 
 static double create_raw(const struct bench *b, void *ctx)
 {
 	const struct create_ctx *c = ctx;
 	int n = bench_reps(b, 2000);
-	double s[n];
+	double *s = bench_samples(n);
 
 	for (int i = 0; i < n; i++)
 		s[i] = raw_create_once(c->size, !(c->flags & SEALBUF_CREATE_NORESERVE));
-	return bench_median(s, (size_t)n);
+	return bench_median_free(s, n);
 }
 
 static void bench_create(struct bench *b, size_t size, const char *label, uint32_t flags,
@@ -325,7 +325,8 @@ static double round_trips(const struct bench *b, const struct trip *t, double *f
 			  double *warm)
 {
 	int sv[2], status, n = t->n;
-	double s[n + 1], f[n + 1], w[n + 1], times[2], med;
+	double *s = bench_samples(n + 1), *f = bench_samples(n + 1), *w = bench_samples(n + 1);
+	double times[2], med;
 	pid_t pid;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
@@ -355,6 +356,9 @@ static double round_trips(const struct bench *b, const struct trip *t, double *f
 		*first = bench_median(f + 1, (size_t)n);
 	if (warm)
 		*warm = bench_median(w + 1, (size_t)n);
+	free(s);
+	free(f);
+	free(w);
 	return med;
 }
 

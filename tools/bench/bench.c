@@ -76,6 +76,25 @@ double bench_median(double *s, size_t n)
 	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
+double *bench_samples(int n)
+{
+	double *s = calloc(n > 0 ? (size_t)n : 1, sizeof(double));
+
+	if (!s) {
+		fprintf(stderr, "bench: out of memory\n");
+		exit(1);
+	}
+	return s;
+}
+
+double bench_median_free(double *s, int n)
+{
+	double m = bench_median(s, (size_t)n);
+
+	free(s);
+	return m;
+}
+
 int bench_reps(const struct bench *b, int full)
 {
 	if (b->reps)

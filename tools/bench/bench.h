@@ -43,6 +43,9 @@ int bench_exit(const struct bench *b);
 uint64_t bench_now_ns(void);
 /* Median of @n samples (sorts them). */
 double bench_median(double *samples, size_t n);
+/* Room for @n samples (exits when there is none); bench_median_free: their median, then free. */
+double *bench_samples(int n);
+double bench_median_free(double *samples, int n);
 /* @full samples, or --reps, or a few with --quick. */
 int bench_reps(const struct bench *b, int full);
 
