@@ -630,6 +630,33 @@ static void fresh_pages(void **state)
 	close(memfd);
 }
 
+/*
+ * A fresh NORESERVE region has no page fallocate() made, so export skips
+ * the fault-in (this process's mapping stays empty): holes are allocated and
+ * cleared by udmabuf itself, pages the CPU wrote first are up to date, and
+ * what a device writes through the dma-buf is what the region reads.
+ */
+static void fresh_noreserve(void **state)
+{
+	size_t size = 16 * tl_page();
+	struct sealbuf_region *r = new_region("fresh-nr", size, SEALBUF_CREATE_NORESERVE);
+	uint8_t *data = sealbuf_region_data(r), *m;
+	int fd;
+
+	tl_fill(data, tl_page(), 40); /* one page written first, the rest holes */
+	fd = export(r, NULL);
+	assert_int_equal(tl_pages_mapped(data, size), 1); /* no fault-in by export */
+	m = map(fd, size);
+	assert_true(tl_check(m, tl_page(), 40));
+	for (size_t off = tl_page(); off < size; off += tl_page())
+		assert_int_equal(m[off], 0);
+	tl_fill(m, size, 41); /* the "device" writes */
+	assert_true(tl_check(data, size, 41));
+	munmap(m, size);
+	close(fd);
+	sealbuf_region_free(r);
+}
+
 /* kB of @field ("ShmemPmdMapped:") in /proc/self/smaps for the mapping that starts at @p. */
 static long smaps_kb(const void *p, const char *field)
 {
@@ -788,6 +815,7 @@ int main(int argc, char **argv)
 		TL_TEST(received_region),
 		TL_TEST(free_returns_memory),
 		TL_TEST(fresh_pages),
+		TL_TEST(fresh_noreserve),
 		TL_TEST(thp_export),
 		TL_TEST(sync_bracketing),
 		TL_TEST(naming),

@@ -104,8 +104,10 @@ static void bench_create(struct bench *b, size_t size, const char *label, uint32
 	char fig[80];
 	bool noreserve = flags & SEALBUF_CREATE_NORESERVE;
 
-	bench_pair(b, create_side, create_raw, &c, &p);
 	snprintf(fig, sizeof(fig), "create+map+free %s%s", label, noreserve ? " (NORESERVE)" : "");
+	if (!bench_wants(b, fig))
+		return;
+	bench_pair(b, create_side, create_raw, &c, &p);
 	bench_report(b, fig, "us", &p,
 		     noreserve ? "raw memfd+ftruncate+seals+mmap" : "raw memfd+ftruncate+fallocate+seals+mmap",
 		     "CPU 0", target);
@@ -117,6 +119,8 @@ static void bench_reserve_cost(const struct bench *b)
 	int n = b->quick ? 3 : 15;
 	double with[32], without[32];
 
+	if (!bench_wants(b, "fallocate reservation"))
+		return;
 	for (int i = 0; i < n; i++) {
 		with[i] = sb_create_once(size, 0);
 		without[i] = sb_create_once(size, SEALBUF_CREATE_NORESERVE);
@@ -130,6 +134,8 @@ static void bench_tiny(const struct bench *b)
 {
 	struct sealbuf_region *r;
 
+	if (!bench_wants(b, "memory of a reserved"))
+		return;
 	if (sealbuf_region_reserve(4 * KiB, NULL, &r) < 0)
 		die("sealbuf_region_reserve");
 	bench_note(b, "memory of a reserved 4 KiB region, per payload byte", "x",
@@ -405,12 +411,14 @@ static void bench_pass(struct bench *b, size_t size, const char *label, int cpu,
 	struct bench_pair p;
 	char fig[96];
 
+	snprintf(fig, sizeof(fig), "send+recv+validate+map %s", label);
+	if (!bench_wants(b, fig))
+		return;
 	bench_progress(b, "round trips of a %s region%s", label, cpu ? " across CPUs" : " on one CPU");
 	tp.side.r = filled_region(size);
 	tp.base = tp.side;
 	tp.base.mode = MODE_RAW;
 	bench_pair(b, trip_side, trip_base, &tp, &p);
-	snprintf(fig, sizeof(fig), "send+recv+validate+map %s", label);
 	bench_report(b, fig, "us", &p, "raw SCM_RIGHTS+seals+fstat+mmap",
 		     cpu ? "CPUs 0,1" : "CPU 0 (both)", target);
 	sealbuf_region_free(tp.side.r);
@@ -426,13 +434,15 @@ static void bench_share_copy(struct bench *b, size_t size, const char *label, bo
 	struct bench_pair p;
 	char fig[96];
 
+	snprintf(fig, sizeof(fig), "share %s, receiver %s", label,
+		 write ? "writes every page" : "reads every byte");
+	if (!bench_wants(b, fig))
+		return;
 	bench_progress(b, "share vs copy of %s, receiver %s", label, write ? "writes" : "reads");
 	tp.side.r = filled_region(size);
 	tp.base = tp.side;
 	tp.base.mode = write ? MODE_COPY_WRITE : MODE_COPY_READ;
 	bench_pair(b, trip_side, trip_base, &tp, &p);
-	snprintf(fig, sizeof(fig), "share %s, receiver %s", label,
-		 write ? "writes every page" : "reads every byte");
 	bench_report(b, fig, "us", &p,
 		     write ? "copy through the socket, then write" : "copy through the socket, then read",
 		     "CPUs 0,1", "< 1");
@@ -447,6 +457,8 @@ static void bench_first_read(struct bench *b)
 	double v[64], w[64], r[64], first, warm;
 	struct bench_pair p = { .rounds = b->rounds };
 
+	if (!bench_wants(b, "receive + read all"))
+		return;
 	bench_progress(b, "a receiver reading all of 256 MiB");
 	t.r = filled_region(size);
 	for (int i = 0; i < b->rounds; i++) {

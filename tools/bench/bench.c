@@ -16,7 +16,7 @@
 
 static void usage(const char *argv0)
 {
-	fprintf(stderr, "usage: %s [--json] [--quick] [--reps N] [--rounds N]\n", argv0);
+	fprintf(stderr, "usage: %s [--json] [--quick] [--reps N] [--rounds N] [--only WORD]\n", argv0);
 	exit(2);
 }
 
@@ -33,6 +33,8 @@ void bench_init(struct bench *b, const char *name, int argc, char **argv)
 			b->reps = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--rounds") && i + 1 < argc)
 			b->rounds = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--only") && i + 1 < argc)
+			b->only = argv[++i];
 		else
 			usage(argv[0]);
 	}
@@ -46,6 +48,11 @@ void bench_init(struct bench *b, const char *name, int argc, char **argv)
 	if (!b->json)
 		printf("%-44s %11s %11s %8s %15s  %-12s %s\n", "figure", "sealbuf", "baseline",
 		       "ratio", "spread", "placement", "target");
+}
+
+bool bench_wants(const struct bench *b, const char *figure)
+{
+	return !b->only || strstr(figure, b->only);
 }
 
 int bench_exit(const struct bench *b)

@@ -31,13 +31,16 @@ struct bench {
 	bool quick;         /* --quick: fewer repetitions (for smoke runs in tests) */
 	int reps;           /* --reps: samples per side per round, 0 = the figure's own */
 	int rounds;         /* --rounds: rounds per figure (default 5, 2 with --quick) */
+	const char *only;   /* --only WORD: measure only the figures whose name has WORD */
 	int missed;         /* figures whose target was missed so far */
 	cpu_set_t allowed;  /* CPUs this program may use, as started */
 	int ncpus;
 };
 
-/* Parse --json, --quick, --reps N, --rounds N; exits 2 on unknown arguments. */
+/* Parse --json, --quick, --reps N, --rounds N, --only WORD; exits 2 on unknown arguments. */
 void bench_init(struct bench *b, const char *name, int argc, char **argv);
+/* Whether to measure the figure named @figure (see --only). */
+bool bench_wants(const struct bench *b, const char *figure);
 /* The exit status: 1 when a target was missed, else 0. */
 int bench_exit(const struct bench *b);
 uint64_t bench_now_ns(void);
