@@ -240,6 +240,7 @@ static int map_new(struct sealbuf_region *r, size_t file_size,
 
 	r->hugetlb = o->flags & SEALBUF_CREATE_HUGETLB;
 	r->never_reserved = o->flags & SEALBUF_CREATE_NORESERVE;
+	snprintf(r->dmabuf_name, sizeof(r->dmabuf_name), "%s", o->name);
 	if (ret == 0)
 		sb_thp_advise(r);
 	if (ret == 0 && (o->flags & SEALBUF_CREATE_PREFAULT))

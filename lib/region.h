@@ -42,6 +42,12 @@ struct sealbuf_region {
 	 * memfd could fallocate it, and it can write the pages anyway.
 	 */
 	bool never_reserved;
+	/*
+	 * Created here: its name as a dma-buf's (cut to fit), so an export need
+	 * not read it back from /proc (a system call, ~30 us under emulation).
+	 * Empty for a received region: its name is the sender's.
+	 */
+	char dmabuf_name[SEALBUF_DMABUF_NAME_MAX + 1];
 };
 
 /* handle.c: a new fd for @region (read-only reopen with SEALBUF_SHARE_RDONLY). */

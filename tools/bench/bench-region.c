@@ -297,9 +297,9 @@ static void child(const struct bench *b, int sock, const struct trip *t)
 	for (int i = 0; i < t->n; i++) {
 		receive_one(sock, t->mode, buf, size, times);
 		if (write(sock, times, sizeof(times)) != sizeof(times))
-			exit(1);
+			_exit(1);
 	}
-	exit(0);
+	_exit(0);
 }
 
 static void copy_send(int sock, const uint8_t *p, size_t size)

@@ -48,6 +48,7 @@ void bench_init(struct bench *b, const char *name, int argc, char **argv)
 	if (!b->json)
 		printf("%-44s %11s %11s %8s %15s  %-12s %s\n", "figure", "sealbuf", "baseline",
 		       "ratio", "spread", "placement", "target");
+	fflush(stdout); /* before any fork: a child must not print it again */
 }
 
 bool bench_wants(const struct bench *b, const char *figure)
