@@ -149,10 +149,12 @@ static void bench_export(struct bench *b, size_t mib)
 	struct bench_pair p;
 	char fig[64];
 
+	snprintf(fig, sizeof(fig), "export + close %zu MiB", mib);
+	if (!bench_wants(b, fig))
+		return;
 	c.r = region(c.size);
 	buffers(&c);
 	bench_pair(b, side_export, side_memcpy, &c, &p);
-	snprintf(fig, sizeof(fig), "export + close %zu MiB", mib);
 	bench_report(b, fig, "us", &p, "memcpy of the same size", "CPU 0", NULL);
 	snprintf(fig, sizeof(fig), "export cost per MiB (%zu MiB)", mib);
 	bench_note(b, fig, "us/MiB", p.value / (double)mib);
@@ -173,9 +175,11 @@ static void bench_fresh(struct bench *b, size_t mib, uint32_t flags, const char 
 	struct bench_pair p;
 	char fig[80];
 
-	bench_pair(b, side_export, side_raw, &c, &p);
 	snprintf(fig, sizeof(fig), "first export of a fresh %zu MiB%s region", mib,
 		 flags & SEALBUF_CREATE_NORESERVE ? " NORESERVE" : "");
+	if (!bench_wants(b, fig))
+		return;
+	bench_pair(b, side_export, side_raw, &c, &p);
 	bench_report(b, fig, "us", &p, "raw open+UDMABUF_CREATE+close, same region", "CPU 0",
 		     target);
 }
@@ -187,9 +191,11 @@ static void bench_overhead(struct bench *b, size_t size, const char *label, cons
 	struct bench_pair p;
 	char fig[64];
 
+	snprintf(fig, sizeof(fig), "sealbuf_region_export %s", label);
+	if (!bench_wants(b, fig))
+		return;
 	c.r = region(size);
 	bench_pair(b, side_export, side_raw, &c, &p);
-	snprintf(fig, sizeof(fig), "sealbuf_region_export %s", label);
 	bench_report(b, fig, "us", &p, "raw open+UDMABUF_CREATE+close", "CPU 0", target);
 	sealbuf_region_free(c.r);
 }
@@ -234,6 +240,8 @@ static void bench_import(struct bench *b)
 	struct import_ctx ic = { .c = { .size = 64 * MiB, .n = bench_reps(b, 9) } };
 	struct bench_pair p;
 
+	if (!bench_wants(b, "vgem import"))
+		return;
 	if (sealbuf_drm_open("vgem", 0, &ic.drm) < 0) {
 		bench_progress(b, "no vgem (%s): skipping the import figure", sealbuf_last_error());
 		return;

@@ -138,14 +138,18 @@ static void bench_copy(struct bench *b, size_t size)
 	if (sealbuf_region_mirror(src, size, &o, &mir) < 0)
 		die("sealbuf_region_mirror");
 	bench_progress(b, "copies of %zu MiB, %d per sample", size / MiB, k);
-	bench_pair(b, copy_side, copy_base, &c, &p);
 	snprintf(fig, sizeof(fig), "write %zu MiB", size / MiB);
-	bench_report(b, fig, "GB/s", &p, "memcpy, prefaulted shared", "CPU 0", ">= 0.9");
+	if (bench_wants(b, fig)) {
+		bench_pair(b, copy_side, copy_base, &c, &p);
+		bench_report(b, fig, "GB/s", &p, "memcpy, prefaulted shared", "CPU 0", ">= 0.9");
+	}
 	c.kind = COPY_UPDATE;
 	c.r = mir;
-	bench_pair(b, copy_side, copy_base, &c, &p);
 	snprintf(fig, sizeof(fig), "update (mirror) %zu MiB", size / MiB);
-	bench_report(b, fig, "GB/s", &p, "memcpy, prefaulted shared", "CPU 0", ">= 0.9");
+	if (bench_wants(b, fig)) {
+		bench_pair(b, copy_side, copy_base, &c, &p);
+		bench_report(b, fig, "GB/s", &p, "memcpy, prefaulted shared", "CPU 0", ">= 0.9");
+	}
 	sealbuf_region_free(mir);
 	sealbuf_region_free(r);
 	munmap(src, size);
@@ -426,6 +430,8 @@ static void pp_figure(struct bench *b, struct pair *p, int cpu, enum hand_spin s
 	struct wake_ctx w = { .p = p, .spin = spin, .cpu = cpu, .rounds = rounds };
 	struct bench_pair r;
 
+	if (!bench_wants(b, cpu ? "4 KiB ping-pong across CPUs" : "4 KiB ping-pong on one CPU"))
+		return;
 	bench_progress(b, "ping-pong %s vs %s, %d round trips per sample",
 		       cpu ? "across CPUs" : "on one CPU", spin_name[spin], rounds);
 	bench_pair(b, pp_sealbuf, pp_hand, &w, &r);
@@ -445,10 +451,12 @@ static void bench_wake(struct bench *b)
 	pp_figure(b, &p, 1, SPIN_YIELD16, NULL);
 	pp_figure(b, &p, 0, SPIN_YIELD16, ">= 0.9");
 	pp_figure(b, &p, 0, SPIN_PURE, NULL);
-	bench_progress(b, "publish to a sleeping reader, %d per sample", w.rounds);
-	bench_pair(b, sleep_sealbuf, sleep_hand, &w, &r);
-	bench_report(b, "publish to a sleeping reader, 4 KiB", "us", &r, spin_name[SPIN_YIELD16],
-		     "CPUs 0,1", "<= 1.2");
+	if (bench_wants(b, "publish to a sleeping reader")) {
+		bench_progress(b, "publish to a sleeping reader, %d per sample", w.rounds);
+		bench_pair(b, sleep_sealbuf, sleep_hand, &w, &r);
+		bench_report(b, "publish to a sleeping reader, 4 KiB", "us", &r,
+			     spin_name[SPIN_YIELD16], "CPUs 0,1", "<= 1.2");
+	}
 	bench_unpin(b);
 	sealbuf_region_free(p.ping);
 	sealbuf_region_free(p.pong);
@@ -515,9 +523,11 @@ static void bench_snapshot(struct bench *b, size_t size, const char *label)
 	memset(src, 0x33, size);
 	if (sealbuf_region_write(c.r, src, size) < 0)
 		die("sealbuf_region_write");
-	bench_pair(b, snap_side, snap_base, &c, &p);
 	snprintf(fig, sizeof(fig), "snapshot %s", label);
-	bench_report(b, fig, "ns", &p, "memcpy of the same size", "CPU 0", NULL);
+	if (bench_wants(b, fig)) {
+		bench_pair(b, snap_side, snap_base, &c, &p);
+		bench_report(b, fig, "ns", &p, "memcpy of the same size", "CPU 0", NULL);
+	}
 	sealbuf_region_free(c.r);
 	munmap(src, size);
 	munmap(c.dst, size);
