@@ -660,22 +660,9 @@ static void fresh_noreserve(void **state)
 /* kB of @field ("ShmemPmdMapped:") in /proc/self/smaps for the mapping that starts at @p. */
 static long smaps_kb(const void *p, const char *field)
 {
-	char line[512], head[32];
-	bool in = false;
-	long kb = -1;
-	FILE *f = fopen("/proc/self/smaps", "re");
+	char v[64];
 
-	assert_non_null(f);
-	snprintf(head, sizeof(head), "%lx-", (unsigned long)(uintptr_t)p);
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long lo, hi;
-		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) /* a mapping's first line */
-			in = !strncmp(line, head, strlen(head));
-		if (in && !strncmp(line, field, strlen(field)))
-			kb = strtol(line + strlen(field), NULL, 10);
-	}
-	fclose(f);
-	return kb;
+	return tl_smaps(p, field, v, sizeof(v)) ? strtol(v, NULL, 10) : -1;
 }
 
 /*

@@ -287,21 +287,9 @@ static void open_populate_holes(void **state)
 /* Whether the mapping at @p carries MADV_HUGEPAGE ("hg" in smaps' VmFlags). */
 static bool advised_huge(const void *p)
 {
-	char line[512], head[32];
-	bool in = false, hg = false;
-	FILE *f = fopen("/proc/self/smaps", "re");
+	char flags[256];
 
-	assert_non_null(f);
-	snprintf(head, sizeof(head), "%lx-", (unsigned long)(uintptr_t)p);
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long lo, hi;
-		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) /* a mapping's first line */
-			in = !strncmp(line, head, strlen(head));
-		if (in && !strncmp(line, "VmFlags:", 8))
-			hg = strstr(line, " hg") != NULL;
-	}
-	fclose(f);
-	return hg;
+	return tl_smaps(p, "VmFlags:", flags, sizeof(flags)) && strstr(flags, " hg");
 }
 
 /* MADV_HUGEPAGE on both sides exactly where shmem_enabled allows huge pages. */

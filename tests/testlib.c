@@ -175,3 +175,24 @@ size_t tl_pages_mapped(const void *p, size_t len)
 	close(fd);
 	return n;
 }
+
+bool tl_smaps(const void *p, const char *field, char *buf, size_t len)
+{
+	char line[512], head[32];
+	bool in = false, found = false;
+	FILE *f = fopen("/proc/self/smaps", "re");
+
+	assert_non_null(f);
+	snprintf(head, sizeof(head), "%lx-", (unsigned long)(uintptr_t)p);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) /* a mapping's first line */
+			in = !strncmp(line, head, strlen(head));
+		if (in && !strncmp(line, field, strlen(field))) {
+			snprintf(buf, len, "%s", line + strlen(field));
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}

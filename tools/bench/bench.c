@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "target.h"
 
 #define ROUNDS_DEFAULT 5
 #define ROUNDS_QUICK 2
@@ -159,24 +160,6 @@ void bench_pair(const struct bench *b, bench_fn side, bench_fn base, void *ctx,
 	out->hi = r[n - 1];
 }
 
-int bench_meets(const char *target, double ratio)
-{
-	char op[3] = "";
-	double v;
-
-	if (!target || sscanf(target, " %2[<>=] %lf", op, &v) != 2)
-		return -1;
-	if (!strcmp(op, "<="))
-		return ratio <= v;
-	if (!strcmp(op, ">="))
-		return ratio >= v;
-	if (!strcmp(op, "<"))
-		return ratio < v;
-	if (!strcmp(op, ">"))
-		return ratio > v;
-	return -1;
-}
-
 static void json_str(const char *key, const char *v, const char *sep)
 {
 	printf("\"%s\":\"", key);
@@ -206,7 +189,7 @@ void bench_report(struct bench *b, const char *figure, const char *unit,
 		  const struct bench_pair *p, const char *baseline, const char *placement,
 		  const char *target)
 {
-	int met = bench_meets(target, p->ratio);
+	int met = bench_target_met(target, p->ratio);
 	char v[32], bv[32], spread[40];
 
 	b->missed += met == 0;

@@ -84,8 +84,6 @@ void bench_report(struct bench *b, const char *figure, const char *unit,
 		  const char *target);
 /* A figure with no baseline (a cost per MiB, a size). */
 void bench_note(const struct bench *b, const char *figure, const char *unit, double value);
-/* Whether @ratio meets @target: 1, 0, or -1 when there is no target. */
-int bench_meets(const char *target, double ratio);
 /* Progress line on stderr (suppressed when stderr is not a terminal and --json). */
 void bench_progress(const struct bench *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

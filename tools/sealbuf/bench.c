@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "target.h" /* tools/bench/: how a target is judged */
 #include "tool.h"
 
 #ifndef SEALBUF_LIBEXECDIR
@@ -123,25 +124,6 @@ static int list_programs(const char *dir, char **names, int max)
 
 /* ---- rendering ---- */
 
-/* "<= 1.15", ">= 0.9", "< 2", "> 1": whether @ratio meets it; -1 if it cannot say. */
-static int meets(const char *target, double ratio)
-{
-	char op[3] = "";
-	double v;
-
-	if (!target || sscanf(target, " %2[<>=] %lf", op, &v) != 2)
-		return -1;
-	if (!strcmp(op, "<="))
-		return ratio <= v;
-	if (!strcmp(op, ">="))
-		return ratio >= v;
-	if (!strcmp(op, "<"))
-		return ratio < v;
-	if (!strcmp(op, ">"))
-		return ratio > v;
-	return -1;
-}
-
 /* 3.61 us, 483 us, 41800 us: three significant digits, never an exponent. */
 static void fmt_num(char *buf, size_t len, double v, const char *unit)
 {
@@ -192,7 +174,7 @@ static int verdict(const struct json_flat *o)
 		return met->str[0] == 't';
 	if (!json_get(o, "baseline") || !num_of(o, "ratio", &ratio))
 		return -1;
-	return meets(str_of(o, "target"), ratio);
+	return bench_target_met(str_of(o, "target"), ratio);
 }
 
 static void cells_of(const struct json_flat *o, struct cells *r)
