@@ -11,7 +11,9 @@
  *  - sharing against copying the bytes through the socket, with a receiver
  *    that reads every byte, and one that writes every page, 64 KiB to 256 MiB;
  *  - a receiver reading all of 256 MiB it was just sent, against reading
- *    memory it already had.
+ *    memory it already had;
+ *  - freeze against the raw reopen + remap read-only + F_SEAL_WRITE, and a
+ *    window map + unmap against a raw mmap + munmap of the same range.
  */
 #include <fcntl.h>
 #include <poll.h>
@@ -141,6 +143,131 @@ static void bench_tiny(const struct bench *b)
 	bench_note(b, "memory of a reserved 4 KiB region, per payload byte", "x",
 		   (double)sealbuf_region_mapped_size(r) / (double)sealbuf_region_capacity(r));
 	sealbuf_region_free(r);
+}
+
+/* ---- freeze and windows ----------------------------------------------- */
+
+/* What freeze does, raw: reopen read-only, remap in place from it, seal, swap the fd. */
+static double raw_freeze(int fd, void *p, size_t size)
+{
+	char path[64];
+	uint64_t t = bench_now_ns();
+	int ro;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	ro = open(path, O_RDONLY | O_CLOEXEC);
+	if (ro < 0 || mmap(p, size, PROT_READ, MAP_SHARED | MAP_FIXED, ro, 0) == MAP_FAILED ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SEAL) < 0)
+		die("raw freeze");
+	close(fd);
+	t = bench_now_ns() - t;
+	close(ro);
+	return (double)t / 1e3;
+}
+
+static double freeze_side(const struct bench *b, void *ctx)
+{
+	size_t size = *(size_t *)ctx;
+	int n = bench_reps(b, 1000);
+	double *s = bench_samples(n);
+	struct sealbuf_region *reg;
+
+	for (int i = 0; i < n; i++) {
+		if (sealbuf_region_create(size, NULL, &reg) < 0)
+			die("sealbuf_region_create");
+		uint64_t t = bench_now_ns();
+		if (sealbuf_region_freeze(reg) < 0)
+			die("sealbuf_region_freeze");
+		s[i] = (double)(bench_now_ns() - t) / 1e3;
+		sealbuf_region_free(reg);
+	}
+	return bench_median_free(s, n);
+}
+
+static double freeze_raw(const struct bench *b, void *ctx)
+{
+	size_t size = *(size_t *)ctx;
+	int n = bench_reps(b, 1000);
+	double *s = bench_samples(n);
+
+	for (int i = 0; i < n; i++) {
+		int fd = memfd_create("raw", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+		void *p;
+		/* Reserved like a region's pages: F_SEAL_WRITE scans them for pins. */
+		if (fd < 0 || ftruncate(fd, (off_t)size) < 0 || fallocate(fd, 0, 0, (off_t)size) < 0 ||
+		    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0 ||
+		    (p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED)
+			die("raw memfd");
+		s[i] = raw_freeze(fd, p, size);
+		munmap(p, size);
+	}
+	return bench_median_free(s, n);
+}
+
+static void bench_freeze(struct bench *b, size_t size)
+{
+	struct bench_pair p;
+
+	if (!bench_wants(b, "freeze 1 MiB"))
+		return;
+	bench_pair(b, freeze_side, freeze_raw, &size, &p);
+	bench_report(b, "freeze 1 MiB", "us", &p, "raw reopen+mmap(MAP_FIXED)+F_SEAL_WRITE", "CPU 0",
+		     NULL);
+}
+
+/* A 64 KiB window in the middle of a 16 MiB region. */
+#define WINDOW_LEN (64 * KiB)
+#define WINDOW_OFF (8 * MiB)
+
+static double window_side(const struct bench *b, void *ctx)
+{
+	struct sealbuf_region *reg = ctx;
+	int n = bench_reps(b, 2000);
+	double *s = bench_samples(n);
+	struct sealbuf_window *w;
+
+	for (int i = 0; i < n; i++) {
+		uint64_t t = bench_now_ns();
+		if (sealbuf_window_map(reg, WINDOW_OFF, WINDOW_LEN, 0, &w) < 0)
+			die("sealbuf_window_map");
+		sealbuf_window_unmap(w);
+		s[i] = (double)(bench_now_ns() - t) / 1e3;
+	}
+	return bench_median_free(s, n);
+}
+
+static double window_raw(const struct bench *b, void *ctx)
+{
+	struct sealbuf_region *reg = ctx;
+	int n = bench_reps(b, 2000);
+	double *s = bench_samples(n);
+
+	for (int i = 0; i < n; i++) {
+		uint64_t t = bench_now_ns();
+		void *p = mmap(NULL, WINDOW_LEN, PROT_READ | PROT_WRITE, MAP_SHARED,
+			       sealbuf_region_fd(reg), (off_t)WINDOW_OFF);
+		if (p == MAP_FAILED)
+			die("raw mmap");
+		munmap(p, WINDOW_LEN);
+		s[i] = (double)(bench_now_ns() - t) / 1e3;
+	}
+	return bench_median_free(s, n);
+}
+
+/* map + unmap of the window, against mmap + munmap. */
+static void bench_window(struct bench *b)
+{
+	struct sealbuf_region *reg;
+	struct bench_pair p;
+
+	if (!bench_wants(b, "window map+unmap"))
+		return;
+	if (sealbuf_region_create(16 * MiB, NULL, &reg) < 0)
+		die("sealbuf_region_create");
+	bench_pair(b, window_side, window_raw, reg, &p);
+	bench_report(b, "window map+unmap 64 KiB of 16 MiB", "us", &p, "raw mmap+munmap", "CPU 0",
+		     NULL);
+	sealbuf_region_free(reg);
 }
 
 /* ---- two processes ------------------------------------------------------ */
@@ -492,6 +619,9 @@ int main(int argc, char **argv)
 	bench_create(&b, 4 * KiB, "4 KiB", SEALBUF_CREATE_NORESERVE, "<= 1.15");
 	bench_reserve_cost(&b);
 	bench_tiny(&b);
+	bench_progress(&b, "freeze and windows");
+	bench_freeze(&b, MiB);
+	bench_window(&b);
 	bench_unpin(&b);
 	bench_pass(&b, 0, "empty", 1, NULL);
 	bench_pass(&b, 4 * KiB, "4 KiB", 0, "<= 1.05");
