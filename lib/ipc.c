@@ -107,7 +107,7 @@ struct inbox {
 	int pidfd;         /* SCM_PIDFD, when the caller set SO_PASSPIDFD; else -1 */
 	size_t dropped; /* SCM_RIGHTS fds past our room, closed on arrival */
 	bool ctrunc;
-	uint8_t buf[SB_WIRE_LEN + 1]; /* one spare byte reveals an oversized datagram */
+	uint8_t buf[SB_WIRE_LEN]; /* a longer datagram sets MSG_TRUNC: oversized */
 	size_t len;
 	bool oversized;
 };
@@ -227,7 +227,30 @@ static bool at_end(int sock, int type, const struct inbox *in)
 	return sb_hung_up(sock);
 }
 
-static int recv_part(int sock, int type, struct inbox *in, size_t want)
+static int socket_type(int sock, int *ret)
+{
+	socklen_t len = sizeof(*ret);
+
+	if (*ret)
+		return 0; /* asked already */
+	if (getsockopt(sock, SOL_SOCKET, SO_TYPE, ret, &len) < 0)
+		return errno == ENOTSOCK
+			       ? sb_fail(-ENOTSOCK, SEALBUF_R_INVALID_ARGUMENT, "fd %d is not a socket", sock)
+			       : sb_fail_sys(-errno, "getsockopt(SO_TYPE)");
+	return 0;
+}
+
+static int recv_error(int sock, ssize_t n)
+{
+	if (n == -ECONNRESET)
+		return sb_fail(-ECONNRESET, SEALBUF_R_PEER_CLOSED, "the peer reset the connection");
+	if (n == -ENOTSOCK)
+		return sb_fail(-ENOTSOCK, SEALBUF_R_INVALID_ARGUMENT, "fd %d is not a socket", sock);
+	return sb_fail_sys((int)n, "recvmsg");
+}
+
+/* One recvmsg of up to @want bytes (@flags: MSG_DONTWAIT or 0); *@type is asked for only if needed. */
+static int recv_part(int sock, int *type, struct inbox *in, size_t want, int flags)
 {
 	union {
 		struct cmsghdr align;
@@ -236,16 +259,18 @@ static int recv_part(int sock, int type, struct inbox *in, size_t want)
 	struct iovec iov = { .iov_base = in->buf + in->len, .iov_len = want };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
 			      .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf) };
-	ssize_t n = sb_recvmsg(sock, &msg, MSG_DONTWAIT);
+	ssize_t n = sb_recvmsg(sock, &msg, flags);
+	int r;
 
 	if (n == -EAGAIN)
-		return 0; /* woken for nothing; wait again */
+		return 0; /* nothing queued, or woken for nothing: wait */
 	if (n < 0)
-		return n == -ECONNRESET
-			       ? sb_fail(-ECONNRESET, SEALBUF_R_PEER_CLOSED, "the peer reset the connection")
-			       : sb_fail_sys((int)n, "recvmsg");
+		return recv_error(sock, n);
 	take_fds(in, &msg);
-	if (n == 0 && at_end(sock, type, in))
+	r = n == 0 ? socket_type(sock, type) : 0;
+	if (r < 0)
+		return r;
+	if (n == 0 && at_end(sock, *type, in))
 		return sb_fail(-ECONNRESET, SEALBUF_R_PEER_CLOSED,
 			       in->len ? "the peer closed the socket in the middle of a message"
 				       : "the peer closed the socket");
@@ -255,37 +280,45 @@ static int recv_part(int sock, int type, struct inbox *in, size_t want)
 	return 1;
 }
 
-static int socket_type(int sock, int *ret)
+/* After a read: 1 when the message is whole (or a short datagram), 0 when a stream owes the rest. */
+static int message_whole(int sock, int *type, const struct inbox *in)
 {
-	socklen_t len = sizeof(*ret);
+	int r;
 
-	if (getsockopt(sock, SOL_SOCKET, SO_TYPE, ret, &len) < 0)
-		return errno == ENOTSOCK
-			       ? sb_fail(-ENOTSOCK, SEALBUF_R_INVALID_ARGUMENT, "fd %d is not a socket", sock)
-			       : sb_fail_sys(-errno, "getsockopt(SO_TYPE)");
-	return 0;
+	if (in->len == SB_WIRE_LEN || in->oversized)
+		return 1;
+	r = socket_type(sock, type);
+	return r < 0 ? r : *type != SOCK_STREAM;
 }
 
 /*
  * Read one message: a datagram (SEQPACKET, DGRAM) in one go, or exactly
- * SB_WIRE_LEN bytes of a stream, never more, so the next message stays queued.
+ * SB_WIRE_LEN bytes of a stream, never more, so the next message stays
+ * queued. As lean as a raw receive: asking for exactly one message fits
+ * every socket type (a longer datagram sets MSG_TRUNC), so the type is asked
+ * only when a read comes up short; and a caller who waits forever waits in a
+ * blocking recvmsg, with no poll (a non-blocking socket answers EAGAIN, and
+ * poll waits instead). With a timeout, the first recvmsg does not wait and
+ * poll waits only when nothing is queued. The rest of a begun stream message
+ * is always waited for with poll, under its own deadline.
  */
 static int read_message(int sock, int timeout_ms, struct inbox *in)
 {
 	struct recv_clock clock = { .timeout_ms = timeout_ms,
 				    .deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0) };
-	int type, r = socket_type(sock, &type);
+	int type = 0, r;
 
-	/* Try first and wait only when nothing is queued: one system call less. */
-	while (r == 0) {
-		r = recv_part(sock, type, in, type == SOCK_STREAM ? SB_WIRE_LEN - in->len
-							    : sizeof(in->buf));
-		if (r == 1 && (type != SOCK_STREAM || in->len == SB_WIRE_LEN))
-			return 0;
-		if (r >= 0)
-			r = wait_readable(sock, &clock, in->len > 0);
+	for (;;) {
+		bool block = timeout_ms < 0 && in->len == 0;
+		r = recv_part(sock, &type, in, SB_WIRE_LEN - in->len, block ? 0 : MSG_DONTWAIT);
+		if (r == 1)
+			r = message_whole(sock, &type, in);
+		if (r != 0)
+			return r < 0 ? r : 0;
+		r = wait_readable(sock, &clock, in->len > 0);
+		if (r < 0)
+			return r;
 	}
-	return r;
 }
 
 static int check_fds(const struct inbox *in)
