@@ -359,7 +359,7 @@ static void copy_receive(int sock, uint8_t *buf, size_t size)
 
 static struct sealbuf_region *sb_receive(int sock, uint32_t flags)
 {
-	SEALBUF_OPTS(sealbuf_recv_opts, o, .flags = flags);
+	SEALBUF_OPTS(sealbuf_recv_opts, o, .flags = flags, .timeout_ms = -1); /* wait for ever */
 	struct sealbuf_region *r;
 
 	if (sealbuf_region_recv(sock, &o, &r) < 0)
