@@ -199,10 +199,12 @@ static bool should_yield(struct sb_header *h)
  */
 static bool spin(struct sb_header *h, uint64_t seq, uint64_t deadline)
 {
-	uint64_t end = 0; /* the clock is read only once a publish is not imminent */
+	uint64_t end = 0, s; /* the clock is read only once a publish is not imminent */
 
 	for (unsigned i = 1;; i++) {
-		if (sb_seq_load(h, memory_order_acquire) != seq)
+		s = sb_seq_load(h, memory_order_acquire);
+		/* An update begun (odd) ends in a moment: see it end here, not in the caller. */
+		if (s != seq && !(s & 1))
 			return true;
 		sb_cpu_relax();
 		if (i % SPIN_CHECK_EVERY)
@@ -211,7 +213,7 @@ static bool spin(struct sb_header *h, uint64_t seq, uint64_t deadline)
 		if (!end)
 			end = now + SPIN_NS < deadline ? now + SPIN_NS : deadline;
 		if (now >= end)
-			return false;
+			return s != seq;
 		if (should_yield(h))
 			sb_yield();
 	}
