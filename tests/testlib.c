@@ -7,6 +7,8 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <syslog.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "testlib.h"
@@ -214,4 +216,16 @@ bool tl_smaps(const void *p, const char *field, char *buf, size_t len)
 	}
 	fclose(f);
 	return found;
+}
+
+struct sealbuf_region *tl_reader_wait(int sock)
+{
+	SEALBUF_OPTS(sealbuf_recv_opts, o, .flags = SEALBUF_OPEN_RDONLY, .timeout_ms = -1);
+	struct sealbuf_region *r;
+	char go;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (sealbuf_region_recv(sock, &o, &r) < 0 || read(sock, &go, 1) != 1)
+		return NULL;
+	return r;
 }

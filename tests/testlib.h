@@ -69,4 +69,11 @@ bool tl_smaps(const void *p, const char *field, char *buf, size_t len);
 /* Whether valgrind runs this process (it emulates RLIMIT_NOFILE and the address space). */
 int tl_under_valgrind(void);
 
+/*
+ * A forked reader: dies with its parent, receives a region read-only on
+ * @sock, then waits for one byte (the writer's "done") before it returns.
+ * NULL on failure.
+ */
+struct sealbuf_region *tl_reader_wait(int sock);
+
 #endif

@@ -160,6 +160,45 @@ void bench_pair(const struct bench *b, bench_fn side, bench_fn base, void *ctx,
 	out->hi = r[n - 1];
 }
 
+struct once_pair {
+	bench_once_fn side, base;
+	void *ctx;
+	int n;
+};
+
+static double median_of(bench_once_fn f, void *ctx, int n)
+{
+	double *s = bench_samples(n);
+
+	for (int i = 0; i < n; i++)
+		s[i] = f(ctx);
+	return bench_median_free(s, n);
+}
+
+static double once_side(const struct bench *b, void *ctx)
+{
+	struct once_pair *p = ctx;
+
+	(void)b;
+	return median_of(p->side, p->ctx, p->n);
+}
+
+static double once_base(const struct bench *b, void *ctx)
+{
+	struct once_pair *p = ctx;
+
+	(void)b;
+	return median_of(p->base, p->ctx, p->n);
+}
+
+void bench_pair_once(const struct bench *b, bench_once_fn side, bench_once_fn base, void *ctx,
+		     int n, struct bench_pair *out)
+{
+	struct once_pair p = { .side = side, .base = base, .ctx = ctx, .n = n };
+
+	bench_pair(b, once_side, once_base, &p, out);
+}
+
 static void json_str(const char *key, const char *v, const char *sep)
 {
 	printf("\"%s\":\"", key);
@@ -198,8 +237,8 @@ void bench_report(struct bench *b, const char *figure, const char *unit,
 	} else {
 		snprintf(v, sizeof(v), "%.3g %s", p->value, unit);
 		snprintf(bv, sizeof(bv), "%.3g %s", p->base, unit);
-		snprintf(spread, sizeof(spread), "%.3f-%.3f/%d", p->lo, p->hi, p->rounds);
-		printf("%-44s %11s %11s %7.3fx %15s  %-12s %s%s%s\n", figure, v, bv, p->ratio,
+		snprintf(spread, sizeof(spread), "%.3g-%.3g/%d", p->lo, p->hi, p->rounds);
+		printf("%-44s %11s %11s %7.3gx %15s  %-12s %s%s%s\n", figure, v, bv, p->ratio,
 		       spread, placement ? placement : "", target ? target : "",
 		       met < 0 ? "" : "  ", met < 0 ? "" : met ? "ok" : "MISSED");
 		printf("%-44s %11s %11s\n", "", "", baseline);

@@ -74,6 +74,11 @@ struct bench_pair {
 void bench_pair(const struct bench *b, bench_fn side, bench_fn base, void *ctx,
 		struct bench_pair *out);
 
+/* The same from functions that time one operation: each side's sample is the median of @n. */
+typedef double (*bench_once_fn)(void *ctx);
+void bench_pair_once(const struct bench *b, bench_once_fn side, bench_once_fn base, void *ctx,
+		     int n, struct bench_pair *out);
+
 /*
  * Print one figure: its value and baseline in @unit, the ratio with its
  * spread, where it ran (@placement, e.g. "CPU 0" or "CPUs 0,1"), and the
