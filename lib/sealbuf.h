@@ -249,8 +249,8 @@ enum sealbuf_open_flags {
 	 * call instead of a page fault per page written (or per few read) later.
 	 * Pages the sender never allocated (a NORESERVE region's holes) are
 	 * allocated, charged to this process's memory cgroup. The default does
-	 * this for regions of at least 64 KiB with no such holes; see also
-	 * _LAZY. Since 1.0.
+	 * this for writable mappings of at least 64 KiB with no such holes (read
+	 * faults map pages in batches already); see also _LAZY. Since 1.0.
 	 */
 	SEALBUF_OPEN_POPULATE = 1u << 3,
 	/* Never populate: pages fault in as they are touched (a sparse reader). Since 1.0. */

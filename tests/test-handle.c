@@ -270,6 +270,10 @@ static void open_populate(void **state)
 	b = reopen(a, SEALBUF_OPEN_POPULATE | SEALBUF_OPEN_RDONLY);
 	assert_int_equal(tl_pages_mapped(sealbuf_region_data(b), size), pages);
 	sealbuf_region_free(b);
+	/* Read-only: read faults map batches of pages already; left to fault by default. */
+	b = reopen(a, SEALBUF_OPEN_RDONLY);
+	assert_int_equal(tl_pages_mapped(sealbuf_region_data(b), size), 0);
+	sealbuf_region_free(b);
 	sealbuf_region_free(a);
 	/* Small regions fault in on touch by default. */
 	a = new_region(4 * tl_page());
