@@ -165,8 +165,8 @@ static void hostile_fd_in_message(void **state)
 	close(pfd[1]);
 }
 
-/* A stream peer that sends half a message and stalls: a timeout, no hang. */
-static void stream_stall(void **state)
+/* A stream peer that sends half a message and stalls: a timeout after @timeout_ms, no hang. */
+static void stall_case(int timeout_ms)
 {
 	struct sealbuf_region *r = new_region(tl_page());
 	uint8_t msg[SB_WIRE_LEN];
@@ -175,32 +175,20 @@ static void stream_stall(void **state)
 	encode(msg, SEALBUF_KIND_PLAIN, tl_page(), tl_page());
 	tl_socketpair(SOCK_STREAM, sv);
 	tl_send_raw(sv[0], msg, 10, &fd, 1);
-	expect_recv(sv[1], 0, 50, -ETIMEDOUT, SEALBUF_R_TIMEOUT);
+	expect_recv(sv[1], 0, timeout_ms, -ETIMEDOUT, SEALBUF_R_TIMEOUT);
 	assert_non_null(strstr(sealbuf_last_error(), "stalled"));
 	close(sv[0]);
 	close(sv[1]);
 	sealbuf_region_free(r);
 }
+
+static void stream_stall(void **state) { stall_case(50); }
 
 /*
  * Waiting for ever, the receive blocks in recvmsg (no poll) for the start of
  * a message; the rest of a half-sent one still has its own deadline.
  */
-static void stream_stall_forever(void **state)
-{
-	struct sealbuf_region *r = new_region(tl_page());
-	uint8_t msg[SB_WIRE_LEN];
-	int sv[2], fd = sealbuf_region_fd(r);
-
-	encode(msg, SEALBUF_KIND_PLAIN, tl_page(), tl_page());
-	tl_socketpair(SOCK_STREAM, sv);
-	tl_send_raw(sv[0], msg, 10, &fd, 1);
-	expect_recv(sv[1], 0, -1, -ETIMEDOUT, SEALBUF_R_TIMEOUT);
-	assert_non_null(strstr(sealbuf_last_error(), "stalled"));
-	close(sv[0]);
-	close(sv[1]);
-	sealbuf_region_free(r);
-}
+static void stream_stall_forever(void **state) { stall_case(-1); }
 
 /* A sender that sends after a while, to a receiver waiting for ever. */
 static pid_t late_sender(int sock, struct sealbuf_region *r)
