@@ -70,9 +70,10 @@ static const char dump_opts[] =
 	"  --hexdump           hexdump instead of raw bytes\n"
 	"  --out FILE          write to FILE instead of standard output\n";
 static const char bench_opts[] =
-	"  --json              pass the programs' JSON through\n"
+	"  --json              one JSON document: every figure with its target\n"
 	"  --quick             fewer repetitions (passed on)\n"
 	"  --reps N            repetitions (passed on)\n"
+	"  --rounds N          rounds of interleaved pairs (passed on)\n"
 	"  --list              name the benchmark programs\n";
 
 static const struct tool_cmd cmds[] = {
@@ -102,7 +103,7 @@ static const struct tool_cmd cmds[] = {
 	  "[--size SIZE] [--offset N] [--length N] [--hexdump] [--out FILE] (--fd N | --path PATH | PATH)",
 	  "check an fd or /proc path against the sealing policy and print its contents",
 	  dump_opts },
-	{ "bench", cmd_bench, "[--json] [--quick] [--reps N] [--list] [NAME...]",
+	{ "bench", cmd_bench, "[--json] [--quick] [--reps N] [--rounds N] [--list] [NAME...]",
 	  "run the benchmarks and show each figure beside its same-run baseline", bench_opts },
 };
 
