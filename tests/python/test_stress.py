@@ -105,3 +105,60 @@ def close_result(name, res):
     elif name in FD_MAKERS:
         for fd in res if isinstance(res, list) else [res]:
             os.close(fd)
+
+
+def test_threads_share_and_close_regions():
+    """Threads hammer the same Regions (write, snapshot, wait, views) while one
+    closes them: each call returns, raises ValueError/BufferError, or an Error;
+    nothing is unmapped under a call or a view."""
+    import threading
+    import time
+
+    rng = random.Random(SEED)
+    regions = [sealbuf.reserve(4096) for _ in range(4)]
+    errors = []
+    stop = time.monotonic() + 2.0
+
+    def worker(seed):
+        r = random.Random(seed)
+        out = bytearray(4096)
+        while time.monotonic() < stop:
+            q = r.choice(regions)
+            try:
+                op = r.randrange(6)
+                if op == 0:
+                    q.write(bytes([seed]) * r.randrange(4096))
+                elif op == 1:
+                    q.snapshot(out if r.random() < 0.5 else None)
+                elif op == 2:
+                    q.wait(timeout_ms=r.choice([0, 1, 3]))
+                elif op == 3:
+                    m = memoryview(q)
+                    m[:1] = b"x"
+                    m.release()
+                elif op == 4:
+                    q.read()
+                    q.read_check()
+                else:
+                    _ = (q.size, q.seq, repr(q))
+            except (ValueError, BufferError, sealbuf.Error):
+                pass
+            except Exception as e:  # anything else is a bug
+                errors.append(e)
+
+    def closer():
+        while time.monotonic() < stop:
+            time.sleep(0.05)
+            i = rng.randrange(len(regions))
+            regions[i].close()
+            regions[i] = sealbuf.reserve(4096)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
+    threads.append(threading.Thread(target=closer))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for q in regions:
+        q.close()
+    assert not errors, errors[:3]
