@@ -12,8 +12,12 @@
 
 static PyTypeObject DmabufInfo_Type, UdmabufInfo_Type;
 
-/* One item of export_list(): a Region, or (region, offset, length[, payload]). */
-static bool parse_range(PyObject *item, struct sealbuf_export_range *rg)
+/*
+ * One item of export_list(): a Region, or (region, offset, length[, payload]).
+ * Only the numbers: parsing may run code (__bool__) that closes a region, so
+ * the regions are looked up once every item is parsed.
+ */
+static PyObject *parse_range(PyObject *item, struct sealbuf_export_range *rg)
 {
 	PyObject *reg = item, *off = NULL, *len = NULL;
 	int payload = 0;
@@ -21,20 +25,27 @@ static bool parse_range(PyObject *item, struct sealbuf_export_range *rg)
 	memset(rg, 0, sizeof(*rg));
 	if (PyTuple_Check(item) &&
 	    !PyArg_ParseTuple(item, "OOO|p:export_list range", &reg, &off, &len, &payload))
-		return false;
-	if (!(rg->region = sbpy_region_get(reg)))
-		return false;
+		return NULL;
 	if ((off && !sbpy_u64(off, "offset", &rg->offset)) ||
 	    (len && !sbpy_u64(len, "length", &rg->length)))
-		return false;
+		return NULL;
 	rg->flags = payload ? SEALBUF_EXPORT_PAYLOAD : 0;
-	return true;
+	return reg;
+}
+
+static struct sealbuf_export_range *ranges_fail(struct sealbuf_export_range *rgs,
+						PyObject **regs, PyObject *seq)
+{
+	PyMem_Free(rgs);
+	PyMem_Free(regs);
+	Py_DECREF(seq);
+	return NULL;
 }
 
 /* @ranges as an array the caller frees with PyMem_Free; NULL + exception. */
 static struct sealbuf_export_range *parse_ranges(PyObject *ranges, Py_ssize_t *count)
 {
-	PyObject *seq = PySequence_Fast(ranges, "ranges must be a sequence");
+	PyObject *seq = PySequence_Fast(ranges, "ranges must be a sequence"), **regs;
 	struct sealbuf_export_range *rgs;
 	Py_ssize_t n;
 
@@ -42,17 +53,18 @@ static struct sealbuf_export_range *parse_ranges(PyObject *ranges, Py_ssize_t *c
 		return NULL;
 	n = PySequence_Fast_GET_SIZE(seq);
 	rgs = PyMem_Calloc((size_t)n + 1, sizeof(*rgs));
-	if (!rgs) {
-		Py_DECREF(seq);
-		return (void *)PyErr_NoMemory();
+	regs = PyMem_Calloc((size_t)n + 1, sizeof(*regs));
+	if (!rgs || !regs) {
+		PyErr_NoMemory();
+		return ranges_fail(rgs, regs, seq);
 	}
-	for (Py_ssize_t i = 0; i < n; i++) {
-		if (!parse_range(PySequence_Fast_GET_ITEM(seq, i), &rgs[i])) {
-			PyMem_Free(rgs);
-			Py_DECREF(seq);
-			return NULL;
-		}
-	}
+	for (Py_ssize_t i = 0; i < n; i++)
+		if (!(regs[i] = parse_range(PySequence_Fast_GET_ITEM(seq, i), &rgs[i])))
+			return ranges_fail(rgs, regs, seq);
+	for (Py_ssize_t i = 0; i < n; i++) /* seq holds the items, so regs[i] too */
+		if (!(rgs[i].region = sbpy_region_get(regs[i])))
+			return ranges_fail(rgs, regs, seq);
+	PyMem_Free(regs);
 	Py_DECREF(seq);
 	*count = n;
 	return rgs;

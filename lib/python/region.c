@@ -87,15 +87,36 @@ struct sealbuf_region *sbpy_region_get(PyObject *obj)
 		maybe_free(self);                                              \
 	} while (0)
 
-/* Read a field under the lock (another thread may be updating it, GIL-free). */
+/*
+ * Read a field under the lock (another thread may be updating it, GIL-free).
+ * Waiting for the lock drops the GIL, so the region counts as in use meanwhile.
+ */
 #define LOCKED_GET(self, EXPR, OUT)                                            \
 	do {                                                                   \
+		(self)->inflight++;                                            \
 		Py_BEGIN_ALLOW_THREADS                                         \
 		PyThread_acquire_lock((self)->lock, WAIT_LOCK);                \
 		Py_END_ALLOW_THREADS                                           \
 		(OUT) = (EXPR);                                                \
 		PyThread_release_lock((self)->lock);                           \
+		(self)->inflight--;                                            \
+		maybe_free(self);                                              \
 	} while (0)
+
+/*
+ * A method that drops the GIL more than once holds the region across all of
+ * it: the LOCKED_* steps inside then never free it under the next step.
+ */
+static void hold(RegionObject *self)
+{
+	self->inflight++;
+}
+
+static void unhold(RegionObject *self)
+{
+	self->inflight--;
+	maybe_free(self);
+}
 
 static void Region_dealloc(RegionObject *self)
 {
@@ -197,14 +218,19 @@ static PyObject *Region_repr(RegionObject *self)
 	struct sealbuf_region *r = self->closed ? NULL : self->r;
 	size_t size;
 
+	PyObject *repr;
+
 	if (!r)
 		return PyUnicode_FromString("<sealbuf.Region closed>");
+	hold(self);
 	LOCKED_GET(self, sealbuf_region_size(r), size);
-	return PyUnicode_FromFormat("<sealbuf.Region %s size=%zu capacity=%zu %s fd=%d>",
+	repr = PyUnicode_FromFormat("<sealbuf.Region %s size=%zu capacity=%zu %s fd=%d>",
 				    kind_name(sealbuf_region_kind(r)), size,
 				    sealbuf_region_capacity(r),
 				    sealbuf_region_writable(r) ? "read-write" : "read-only",
 				    sealbuf_region_fd(r));
+	unhold(self);
+	return repr;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -354,12 +380,16 @@ PyDoc_STRVAR(write_doc,
 
 static PyObject *Region_write(RegionObject *self, PyObject *arg)
 {
-	struct sealbuf_region *r = get_open(self);
+	struct sealbuf_region *r;
 	Py_buffer b;
 	int err;
 
-	if (!r || PyObject_GetBuffer(arg, &b, PyBUF_C_CONTIGUOUS) < 0)
+	if (PyObject_GetBuffer(arg, &b, PyBUF_C_CONTIGUOUS) < 0)
 		return NULL;
+	if (!(r = get_open(self))) {
+		PyBuffer_Release(&b);
+		return NULL;
+	}
 	LOCKED_CALL(self, err = sealbuf_region_write(r, b.len ? b.buf : empty_buf, (size_t)b.len));
 	PyBuffer_Release(&b);
 	if (err < 0)
@@ -393,17 +423,17 @@ PyDoc_STRVAR(write_end_doc,
 
 static PyObject *Region_write_end(RegionObject *self, PyObject *arg)
 {
-	struct sealbuf_region *r = get_open(self);
-	Py_ssize_t size;
+	/* Convert first: __index__ may run code that closes the region. */
+	Py_ssize_t size = PyNumber_AsSsize_t(arg, PyExc_OverflowError);
+	struct sealbuf_region *r;
 	int err;
 
-	if (!r)
-		return NULL;
-	size = PyNumber_AsSsize_t(arg, PyExc_OverflowError);
 	if (size == -1 && PyErr_Occurred())
 		return NULL;
 	if (size < 0)
 		return PyErr_Format(PyExc_ValueError, "size must be >= 0");
+	if (!(r = get_open(self)))
+		return NULL;
 	LOCKED_CALL(self, err = sealbuf_region_write_end(r, (size_t)size));
 	if (err < 0)
 		return sbpy_raise(err);
@@ -510,6 +540,7 @@ static PyObject *snapshot_bytes(RegionObject *self, struct sealbuf_region *r)
 	PyObject *bytes = NULL;
 	int err;
 
+	hold(self);
 	LOCKED_CALL(self, err = sealbuf_region_read(r); want = sealbuf_region_size(r));
 	if (err < 0)
 		want = sealbuf_region_capacity(r);
@@ -519,6 +550,7 @@ static PyObject *snapshot_bytes(RegionObject *self, struct sealbuf_region *r)
 			break;
 		want = need;
 	}
+	unhold(self);
 	if (!bytes && err < 0)
 		return sbpy_raise(err);
 	return bytes;
@@ -641,9 +673,13 @@ static PyObject *Region_wait(RegionObject *self, PyObject *args, PyObject *kw)
 	int timeout, err;
 
 	if (!PyArg_ParseTupleAndKeywords(args, kw, "|OO:wait", kws, &seqobj, &tmo) ||
-	    !(r = get_open(self)) || !parse_seq(self, r, seqobj, &seen) ||
-	    !sbpy_timeout(tmo, &timeout))
+	    !sbpy_timeout(tmo, &timeout) || !(r = get_open(self)))
 		return NULL;
+	hold(self);
+	if (!parse_seq(self, r, seqobj, &seen)) {
+		unhold(self);
+		return NULL;
+	}
 	for (;;) {
 		int slice = timeout < 0 || timeout > WAIT_SLICE_MS ? WAIT_SLICE_MS : timeout;
 
@@ -652,11 +688,12 @@ static PyObject *Region_wait(RegionObject *self, PyObject *args, PyObject *kw)
 			break;
 		if (timeout > 0)
 			timeout -= slice;
-		maybe_free(self);
-		if (PyErr_CheckSignals() < 0 || !get_open(self))
+		if (PyErr_CheckSignals() < 0 || !get_open(self)) {
+			unhold(self);
 			return NULL;
+		}
 	}
-	maybe_free(self);
+	unhold(self);
 	if (err < 0)
 		return sbpy_raise(err);
 	return PyLong_FromUnsignedLongLong(got);
@@ -679,9 +716,15 @@ static PyObject *Region_wait_async(RegionObject *self, PyObject *args, PyObject 
 	uint64_t seen;
 	int timeout;
 
+	bool ok;
+
 	if (!PyArg_ParseTupleAndKeywords(args, kw, "|OO:wait_async", kws, &seqobj, &tmo) ||
-	    !(r = get_open(self)) || !parse_seq(self, r, seqobj, &seen) ||
-	    !sbpy_timeout(tmo, &timeout))
+	    !sbpy_timeout(tmo, &timeout) || !(r = get_open(self)))
+		return NULL;
+	hold(self);
+	ok = parse_seq(self, r, seqobj, &seen);
+	unhold(self);
+	if (!ok)
 		return NULL;
 	asyncio = PyImport_ImportModule("asyncio");
 	if (!asyncio)
@@ -706,15 +749,13 @@ PyDoc_STRVAR(set_stall_timeout_doc,
 
 static PyObject *Region_set_stall_timeout(RegionObject *self, PyObject *arg)
 {
-	struct sealbuf_region *r = get_open(self);
+	struct sealbuf_region *r;
 	int ms, err;
 
-	if (!r)
-		return NULL;
 	ms = PyLong_Check(arg) && !PyBool_Check(arg) ? _PyLong_AsInt(arg) : -2;
 	if (ms == -2 && !PyErr_Occurred())
 		return PyErr_Format(PyExc_TypeError, "timeout_ms must be an int");
-	if (ms == -1 && PyErr_Occurred())
+	if ((ms == -1 && PyErr_Occurred()) || !(r = get_open(self)))
 		return NULL;
 	LOCKED_CALL(self, err = sealbuf_region_set_stall_timeout(r, ms));
 	if (err < 0)
@@ -817,14 +858,16 @@ static PyObject *Region_export_split(RegionObject *self, PyObject *args, PyObjec
 
 	if (!sbpy_export_opts(args, kw, "|$OOpz:export_split", &o) || !(r = get_open(self)))
 		return NULL;
+	hold(self);
 	LOCKED_CALL(self, n = sealbuf_region_export_split(r, &o, NULL, 0));
-	if (n < 0)
-		return sbpy_raise(n);
-	fds = PyMem_Calloc((size_t)n + 1, sizeof(int));
-	if (!fds)
-		return PyErr_NoMemory();
-	LOCKED_CALL(self, n = sealbuf_region_export_split(r, &o, fds, (size_t)n));
-	list = n < 0 ? sbpy_raise(n) : sbpy_fd_list(fds, n);
+	fds = n < 0 ? NULL : PyMem_Calloc((size_t)n + 1, sizeof(int));
+	if (fds)
+		LOCKED_CALL(self, n = sealbuf_region_export_split(r, &o, fds, (size_t)n));
+	unhold(self);
+	if (n >= 0 && !fds)
+		list = PyErr_NoMemory();
+	else
+		list = n < 0 ? sbpy_raise(n) : sbpy_fd_list(fds, n);
 	PyMem_Free(fds);
 	return list;
 }

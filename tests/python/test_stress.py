@@ -166,3 +166,37 @@ def test_threads_share_and_close_regions():
     for q in regions:
         q.close()
     assert not errors, errors[:3]
+
+
+def test_arguments_that_close_the_region():
+    """An argument whose __index__/__bool__/fileno() closes the region first."""
+    def closing(region, value):
+        class Evil:
+            def __index__(self):
+                region.close()
+                return value
+
+            def __bool__(self):
+                region.close()
+                return bool(value)
+
+            def fileno(self):
+                region.close()
+                return value
+        return Evil()
+
+    cases = [
+        lambda q: q.write_end(closing(q, 0)),
+        lambda q: q.share(readonly=closing(q, 1)),
+        lambda q: q.send(closing(q, 0)),
+        lambda q: q.export(payload=closing(q, 1)),
+        lambda q: q.export_split(payload=closing(q, 1)),
+        lambda q: sealbuf.export_list([(q, 0, 0, closing(q, 1))]),
+        lambda q: sealbuf.export_list_split([(q, 0, 0, closing(q, 1))]),
+    ]
+    for case in cases:
+        q = sealbuf.reserve(4096)
+        q.write_begin()
+        with pytest.raises((ValueError, TypeError)):
+            case(q)
+        assert q.closed
