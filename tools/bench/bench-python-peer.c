@@ -3,7 +3,10 @@
  * The C side of bench-python.py (the Python module's benchmarks), so that
  * each Python figure has its C baseline from the same run:
  *
- *   bench-python-peer snapshot SIZE REPS   median ns of one snapshot of SIZE bytes
+ *   bench-python-peer snapshot SIZE        for each line N on stdin: N snapshots of SIZE
+ *                                          bytes, then their mean ns per call on stdout (the
+ *                                          script interleaves these batches with its own, so
+ *                                          both see the same load on a shared machine)
  *   bench-python-peer rt-writer FD ITERS   make ping/pong regions, send both on FD,
  *                                          print the median publish-to-ack round trip (ns)
  *   bench-python-peer rt-reader FD         the C reader: echo each ping into pong
@@ -17,7 +20,6 @@
 #include "sealbuf.h"
 
 #define RT_BYTES 64
-#define BATCH 16
 
 static _Noreturn void fail(const char *what, int err)
 {
@@ -26,29 +28,29 @@ static _Noreturn void fail(const char *what, int err)
 	exit(1);
 }
 
-static int snapshot(size_t size, int reps)
+static int snapshot(size_t size)
 {
 	struct sealbuf_region *r = NULL;
-	double *ns = calloc((size_t)reps, sizeof(double));
 	void *buf = aligned_alloc(4096, (size + 4095) & ~(size_t)4095); /* as Python's mmap */
 	void *src = calloc(1, size);
+	char line[32];
 	int err;
 
 	SEALBUF_OPTS(sealbuf_create_opts, o, .flags = SEALBUF_CREATE_PREFAULT);
-	if (!ns || !buf || !src || (err = sealbuf_region_reserve(size, &o, &r)) < 0 ||
+	if (!buf || !src || (err = sealbuf_region_reserve(size, &o, &r)) < 0 ||
 	    (err = sealbuf_region_write(r, src, size)) < 0)
 		fail("setup", -1);
-	for (int i = 0; i < reps; i++) {
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	while (fgets(line, sizeof(line), stdin)) {
+		long n = strtol(line, NULL, 10);
 		uint64_t t = bench_now_ns();
 
-		for (int k = 0; k < BATCH; k++)
+		for (long k = 0; k < n; k++)
 			if ((err = sealbuf_region_snapshot(r, buf, size, NULL, NULL)) < 0)
 				fail("snapshot", err);
-		ns[i] = (double)(bench_now_ns() - t) / BATCH;
+		printf("%.1f\n", n > 0 ? (double)(bench_now_ns() - t) / (double)n : 0.0);
 	}
-	printf("%.1f\n", bench_median(ns, (size_t)reps));
 	sealbuf_region_free(r);
-	free(ns);
 	free(buf);
 	free(src);
 	return 0;
@@ -118,12 +120,12 @@ static int rt_reader(int sock)
 
 int main(int argc, char **argv)
 {
-	if (argc == 4 && !strcmp(argv[1], "snapshot"))
-		return snapshot(strtoull(argv[2], NULL, 0), atoi(argv[3]));
+	if (argc == 3 && !strcmp(argv[1], "snapshot"))
+		return snapshot(strtoull(argv[2], NULL, 0));
 	if (argc == 4 && !strcmp(argv[1], "rt-writer"))
 		return rt_writer(atoi(argv[2]), atoi(argv[3]));
 	if (argc == 3 && !strcmp(argv[1], "rt-reader"))
 		return rt_reader(atoi(argv[2]));
-	fprintf(stderr, "usage: bench-python-peer snapshot SIZE REPS | rt-writer FD ITERS | rt-reader FD\n");
+	fprintf(stderr, "usage: bench-python-peer snapshot SIZE | rt-writer FD ITERS | rt-reader FD\n");
 	return 2;
 }
