@@ -32,7 +32,7 @@ def report(figure, unit, value, baseline, baseline_value, target=None):
     ratio = value / baseline_value if baseline_value else float("inf")
     judged = f"  (target {target})" if target else ""
     print(f"{figure:44s} {value:12.1f} {unit}  vs {baseline:28s} {baseline_value:12.1f} {unit}"
-          f"  ratio {ratio:9.3f}{judged}")
+          f"  ratio {ratio:9.3g}{judged}")
 
 
 def median_ns(fn, reps=REPS, batch=BATCH):
