@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The built library exports exactly what lib/libsealbuf.sym lists (libdrm's
-# symbols-check), and each section of the script keeps its names sorted.
+# symbols-check), each under the version node SEALBUF_1.0, its soname is
+# libsealbuf.so.1, and each section of the script keeps its names sorted.
 # usage: symbols-check.sh LIBSEALBUF.so LIBSEALBUF.sym
 set -eu
 export LC_ALL=C
@@ -51,7 +52,22 @@ awk '
 	END { exit bad }
 ' "$sym" || status=1
 
+# 1.0 is the first stable ABI: one node, SEALBUF_1.0, and soname 1.
+unversioned=$("$nm" -D --defined-only "$lib" | awk '$2 != "A" && $3 !~ /@@?SEALBUF_1\.0$/ { print $3 }')
+if [ -n "$unversioned" ]; then
+	echo "exported outside the version node SEALBUF_1.0:"
+	echo "$unversioned" | sed 's/^/  /'
+	status=1
+fi
+if command -v objdump >/dev/null 2>&1; then
+	soname=$(objdump -p "$lib" | awk '$1 == "SONAME" { print $2 }')
+	if [ "$soname" != "libsealbuf.so.1" ]; then
+		echo "soname is '$soname', libsealbuf.so.1 expected"
+		status=1
+	fi
+fi
+
 if [ $status -eq 0 ]; then
-	echo "$(wc -l <"$tmp/exported") symbols exported, all listed in $(basename "$sym")"
+	echo "$(wc -l <"$tmp/exported") symbols exported, all listed in $(basename "$sym"), all in SEALBUF_1.0"
 fi
 exit $status
