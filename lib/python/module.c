@@ -226,32 +226,35 @@ static PyObject *py_mirror(PyObject *m, PyObject *args, PyObject *kw)
 	return region;
 }
 
-static int open_flags(int readonly, int keep_handle)
+static int open_flags(int readonly, int keep_handle, int nomap)
 {
-	return (readonly ? SEALBUF_OPEN_RDONLY : 0) | (keep_handle ? SEALBUF_OPEN_KEEP_HANDLE : 0);
+	return (readonly ? SEALBUF_OPEN_RDONLY : 0) | (keep_handle ? SEALBUF_OPEN_KEEP_HANDLE : 0) |
+	       (nomap ? SEALBUF_OPEN_NOMAP : 0);
 }
 
 PyDoc_STRVAR(open_doc,
-"open(fd, size, *, kind=KIND_PLAIN, readonly=False, keep_handle=False) -> Region\n"
+"open(fd, size, *, kind=KIND_PLAIN, readonly=False, keep_handle=False,\n"
+"     nomap=False) -> Region\n"
 "\n"
 "Check a memfd handle as untrusted input (a memfd, sealed against resizing,\n"
 "of the declared size: the requested size of a plain region, the capacity of\n"
 "a reserved one, with a valid header) and map it. fd is an int or an object\n"
 "with fileno(); it stays yours (sealbuf works on a duplicate). readonly maps\n"
 "it read-only (needed for a read-only handle); keep_handle keeps the memfd\n"
-"to share() or export() later.");
+"to share() or export() later; nomap (plain regions) validates and keeps the\n"
+"handle but maps nothing: map parts with Region.window().");
 
 static PyObject *py_open(PyObject *m, PyObject *args, PyObject *kw)
 {
-	char *kws[] = { "fd", "size", "kind", "readonly", "keep_handle", NULL };
+	char *kws[] = { "fd", "size", "kind", "readonly", "keep_handle", "nomap", NULL };
 	struct sealbuf_region *r = NULL;
-	int readonly = 0, keep = 0, fd, dup_fd, err;
+	int readonly = 0, keep = 0, nomap = 0, fd, dup_fd, err;
 	unsigned int kind = 0;
 	Py_ssize_t size;
 	PyObject *fdobj;
 
-	if (!PyArg_ParseTupleAndKeywords(args, kw, "On|$Ipp:open", kws, &fdobj, &size, &kind,
-					 &readonly, &keep))
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "On|$Ippp:open", kws, &fdobj, &size, &kind,
+					 &readonly, &keep, &nomap))
 		return NULL;
 	if (size < 0)
 		return PyErr_Format(PyExc_ValueError, "size must be >= 0");
@@ -261,7 +264,8 @@ static PyObject *py_open(PyObject *m, PyObject *args, PyObject *kw)
 	dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
 	if (dup_fd < 0)
 		return PyErr_SetFromErrno(PyExc_OSError);
-	SEALBUF_OPTS(sealbuf_open_opts, o, .flags = open_flags(readonly, keep), .kind = kind);
+	SEALBUF_OPTS(sealbuf_open_opts, o, .flags = open_flags(readonly, keep, nomap),
+		     .kind = kind);
 	Py_BEGIN_ALLOW_THREADS
 	err = sealbuf_region_open(dup_fd, (size_t)size, &o, &r); /* closes dup_fd */
 	Py_END_ALLOW_THREADS
@@ -305,52 +309,123 @@ static int wait_readable(int fd, int timeout_ms)
 	}
 }
 
-/*
- * sealbuf_recv_opts.timeout_ms as the library of this tree reads it: 0
- * waits forever, < 0 does not wait (Python's side is poll(2)-style).
- */
-static int c_recv_timeout(int poll_ms)
+static PyStructSequence_Field peer_fields[] = {
+	{ "pid", "in this process's pid namespace; 0 when unknown" },
+	{ "uid", "in this process's user namespace" },
+	{ "gid", NULL },
+	{ "pidfd", "-1, or with peer_pidfd=True a pidfd of the sender, yours to os.close()" },
+	{ "source", "PEER_MESSAGE (SCM_CREDENTIALS), PEER_SOCKET (SO_PEERCRED) or PEER_UNKNOWN" },
+	{ NULL, NULL },
+};
+
+static PyStructSequence_Desc peer_desc = {
+	"sealbuf.PeerInfo", "Who sent a region (Region.peer after recv()).", peer_fields, 5,
+};
+
+static PyTypeObject PeerInfo_Type;
+
+PyObject *sbpy_peer_info(const struct sealbuf_peer *peer)
 {
-	if (poll_ms < 0)
-		return 0;
-	if (poll_ms == 0)
-		return -1;
-	return poll_ms;
+	PyObject *t = PyStructSequence_New(&PeerInfo_Type);
+
+	if (!t)
+		return NULL;
+	PyStructSequence_SET_ITEM(t, 0, PyLong_FromLong(peer->pid));
+	PyStructSequence_SET_ITEM(t, 1, PyLong_FromUnsignedLong(peer->uid));
+	PyStructSequence_SET_ITEM(t, 2, PyLong_FromUnsignedLong(peer->gid));
+	PyStructSequence_SET_ITEM(t, 3, PyLong_FromLong(peer->pidfd));
+	PyStructSequence_SET_ITEM(t, 4, PyLong_FromUnsignedLong(peer->source));
+	if (PyErr_Occurred())
+		Py_CLEAR(t);
+	return t;
+}
+
+/* allow_uids: None or a sequence of uids, into a PyMem array (*n of them). */
+static bool parse_uids(PyObject *obj, uint32_t **uids, uint32_t *n)
+{
+	PyObject *seq;
+	Py_ssize_t len;
+
+	*uids = NULL;
+	*n = 0;
+	if (obj == Py_None)
+		return true;
+	seq = PySequence_Fast(obj, "allow_uids must be a sequence of uids");
+	if (!seq)
+		return false;
+	len = PySequence_Fast_GET_SIZE(seq);
+	*uids = PyMem_Calloc((size_t)len + 1, sizeof(**uids));
+	for (Py_ssize_t i = 0; *uids && i < len; i++) {
+		uint64_t v;
+
+		if (!sbpy_u64(PySequence_Fast_GET_ITEM(seq, i), "uid", &v) || v > UINT32_MAX) {
+			if (!PyErr_Occurred())
+				PyErr_SetString(PyExc_ValueError, "a uid must fit 32 bits");
+			PyMem_Free(*uids);
+			*uids = NULL;
+			break;
+		}
+		(*uids)[i] = (uint32_t)v;
+	}
+	if (!*uids && !PyErr_Occurred())
+		PyErr_NoMemory();
+	Py_DECREF(seq);
+	*n = (uint32_t)len;
+	return *uids != NULL;
 }
 
 PyDoc_STRVAR(recv_doc,
-"recv(sock, *, timeout_ms=None, readonly=False, keep_handle=False) -> Region\n"
+"recv(sock, *, timeout_ms=None, readonly=False, keep_handle=False, nomap=False,\n"
+"     same_uid=False, allow_uids=None, peer_pidfd=False) -> Region\n"
 "\n"
 "Receive one region from an AF_UNIX socket (a socket.socket or an fd),\n"
 "validate the message, every fd attached and the region, and map it.\n"
 "timeout_ms follows poll(2): None or < 0 waits forever, 0 does not wait.\n"
-"Waits without the GIL and answers Ctrl-C.");
+"Waits without the GIL and answers Ctrl-C. same_uid / allow_uids: accept\n"
+"only senders running as this process's uid / one of these uids (others:\n"
+"Error EACCES, SEALBUF_R_PEER_REFUSED); region.peer then says who sent it\n"
+"(with peer_pidfd=True, a pidfd of the sender, yours to close). nomap:\n"
+"validate and keep the handle but map nothing (see Region.window()).");
 
 static PyObject *py_recv(PyObject *m, PyObject *args, PyObject *kw)
 {
-	char *kws[] = { "sock", "timeout_ms", "readonly", "keep_handle", NULL };
-	PyObject *sockobj, *tmo = Py_None;
+	char *kws[] = { "sock", "timeout_ms", "readonly", "keep_handle", "nomap", "same_uid",
+			"allow_uids", "peer_pidfd", NULL };
+	PyObject *sockobj, *tmo = Py_None, *allow = Py_None, *region;
+	int readonly = 0, keep = 0, nomap = 0, same = 0, pidfd = 0, fd, timeout, err;
+	struct sealbuf_peer peer = { .sz = sizeof(peer), .pidfd = -1 };
 	struct sealbuf_region *r = NULL;
-	int readonly = 0, keep = 0, fd, timeout, err;
+	uint32_t *uids, n_uids;
 
-	if (!PyArg_ParseTupleAndKeywords(args, kw, "O|$Opp:recv", kws, &sockobj, &tmo,
-					 &readonly, &keep))
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "O|$OppppOp:recv", kws, &sockobj, &tmo,
+					 &readonly, &keep, &nomap, &same, &allow, &pidfd))
 		return NULL;
-	if (!sbpy_timeout(tmo, &timeout) || (fd = sbpy_fd(sockobj)) < 0)
+	if (!sbpy_timeout(tmo, &timeout) || (fd = sbpy_fd(sockobj)) < 0 ||
+	    !parse_uids(allow, &uids, &n_uids))
 		return NULL;
 	if (timeout != 0) {
 		timeout = wait_readable(fd, timeout);
-		if (timeout == -2)
+		if (timeout == -2) {
+			PyMem_Free(uids);
 			return NULL;
+		}
 		if (timeout == 0) /* used up as it became readable: still try */
 			timeout = 1;
 	}
-	SEALBUF_OPTS(sealbuf_recv_opts, o, .flags = open_flags(readonly, keep),
-		     .timeout_ms = c_recv_timeout(timeout));
+	SEALBUF_OPTS(sealbuf_recv_opts, o, .timeout_ms = timeout, .allow_uids = uids,
+		     .n_allow_uids = n_uids, .ret_peer = &peer);
+	o.flags = open_flags(readonly, keep, nomap) | (same ? SEALBUF_RECV_SAME_UID : 0) |
+		  (pidfd ? SEALBUF_RECV_PEER_PIDFD : 0);
 	Py_BEGIN_ALLOW_THREADS
 	err = sealbuf_region_recv(fd, &o, &r);
 	Py_END_ALLOW_THREADS
-	return make_region(err, r);
+	PyMem_Free(uids);
+	region = make_region(err, r);
+	if (region && !(((RegionObject *)region)->peer = sbpy_peer_info(&peer)))
+		Py_CLEAR(region);
+	if (!region && peer.pidfd >= 0)
+		close(peer.pidfd);
+	return region;
 }
 
 PyDoc_STRVAR(reason_name_doc,
@@ -440,7 +515,8 @@ PyDoc_STRVAR(module_doc,
 "no copy, and keep them mapped after close().\n"
 "\n"
 "Making regions:   create(), reserve(), mirror(), open(), recv()\n"
-"Sharing:          Region.send(), Region.share()\n"
+"Sharing:          Region.send(), Region.share(), Region.freeze(), Region.peer\n"
+"Parts of regions: Region.window() -> Window\n"
 "Reserved regions: Region.write(), snapshot(), read()/read_check(), wait(),\n"
 "                  wait_async(), write_begin()/write_end()\n"
 "Mirror regions:   Region.update(), Region.clear()\n"
@@ -496,6 +572,9 @@ static int add_constants(PyObject *m)
 		{ "UDMABUF_PRESENT", SEALBUF_UDMABUF_PRESENT },
 		{ "UDMABUF_ACCESSIBLE", SEALBUF_UDMABUF_ACCESSIBLE },
 		{ "UDMABUF_LIMITS", SEALBUF_UDMABUF_LIMITS },
+		{ "PEER_UNKNOWN", SEALBUF_PEER_UNKNOWN },
+		{ "PEER_MESSAGE", SEALBUF_PEER_MESSAGE },
+		{ "PEER_SOCKET", SEALBUF_PEER_SOCKET },
 		{ "VERSION_MAJOR", SEALBUF_VERSION_MAJOR },
 		{ "VERSION_MINOR", SEALBUF_VERSION_MINOR },
 	};
@@ -530,13 +609,17 @@ PyMODINIT_FUNC PyInit_sealbuf(void)
 {
 	PyObject *m;
 
-	if (PyType_Ready(&Region_Type) < 0)
+	if (PyType_Ready(&Region_Type) < 0 || PyType_Ready(&Window_Type) < 0)
+		return NULL;
+	if (!PeerInfo_Type.tp_name && PyStructSequence_InitType2(&PeerInfo_Type, &peer_desc) < 0)
 		return NULL;
 	m = PyModule_Create(&sealbuf_module);
 	if (!m)
 		return NULL;
 	if (add_error(m) < 0 || add_constants(m) < 0 ||
 	    PyModule_AddObjectRef(m, "Region", (PyObject *)&Region_Type) < 0 ||
+	    PyModule_AddObjectRef(m, "Window", (PyObject *)&Window_Type) < 0 ||
+	    PyModule_AddObjectRef(m, "PeerInfo", (PyObject *)&PeerInfo_Type) < 0 ||
 	    PyModule_AddFunctions(m, sbpy_dmabuf_methods) < 0 || sbpy_dmabuf_init(m) < 0 ||
 	    PyModule_AddStringConstant(m, "__version__", SBPY_VERSION) < 0) {
 		Py_DECREF(m);

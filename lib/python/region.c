@@ -44,6 +44,7 @@ PyObject *sbpy_region_new(struct sealbuf_region *r)
 	self->closed = false;
 	memset(&self->mirror_src, 0, sizeof(self->mirror_src));
 	self->weakrefs = NULL;
+	self->peer = NULL;
 	self->lock = PyThread_allocate_lock();
 	if (!self->lock) {
 		Py_DECREF(self);
@@ -127,6 +128,7 @@ static void Region_dealloc(RegionObject *self)
 	maybe_free(self);
 	if (self->lock)
 		PyThread_free_lock(self->lock);
+	Py_XDECREF(self->peer);
 	PyObject_Free(self);
 }
 
@@ -151,9 +153,9 @@ static int Region_getbuffer(RegionObject *self, Py_buffer *view, int flags)
 		view->obj = NULL;
 		return -1;
 	}
-	data = sealbuf_region_data(r);
+	data = sealbuf_region_data(r); /* NULL: empty, or opened with nomap */
 	if (PyBuffer_FillInfo(view, (PyObject *)self, data ? data : (void *)empty_buf,
-			      (Py_ssize_t)sealbuf_region_capacity(r), readonly, flags) < 0)
+			      data ? (Py_ssize_t)sealbuf_region_capacity(r) : 0, readonly, flags) < 0)
 		return -1;
 	self->exports++;
 	return 0;
@@ -294,6 +296,11 @@ static PyObject *get_fd(RegionObject *self, void *c)
 	return r ? PyLong_FromLong(sealbuf_region_fd(r)) : NULL;
 }
 
+static PyObject *get_peer(RegionObject *self, void *c)
+{
+	return Py_NewRef(self->peer ? self->peer : Py_None);
+}
+
 static PyObject *get_closed(RegionObject *self, void *c)
 {
 	return PyBool_FromLong(self->closed || !self->r);
@@ -316,6 +323,9 @@ static PyGetSetDef Region_getset[] = {
 	  "Sequence of the publication last written, read or snapshot here (even); 0 for\n"
 	  "plain regions.", NULL },
 	{ "closed", (getter)get_closed, NULL, "True once close() was called.", NULL },
+	{ "peer", (getter)get_peer, NULL,
+	  "Who sent a received region: a PeerInfo(pid, uid, gid, pidfd, source); None for\n"
+	  "regions made or opened here.", NULL },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 
@@ -366,6 +376,46 @@ static PyObject *Region_send(RegionObject *self, PyObject *args, PyObject *kw)
 	if (err < 0)
 		return sbpy_raise(err);
 	Py_RETURN_NONE;
+}
+
+PyDoc_STRVAR(freeze_doc,
+"freeze() -> None\n"
+"\n"
+"Make the region read-only for every holder, for good (F_SEAL_WRITE): this\n"
+"process's mapping turns read-only in place and nobody, root included, can\n"
+"write it again. Refused (BufferError) while views of the region exist, as\n"
+"their writes would then fault; Error EBUSY (SEALBUF_R_WRITABLE_MAPPING)\n"
+"while a peer still maps it writable or a dma-buf pins it.");
+
+static PyObject *Region_freeze(RegionObject *self, PyObject *unused)
+{
+	struct sealbuf_region *r = get_open(self);
+	int err;
+
+	if (!r)
+		return NULL;
+	if (self->exports > 0)
+		return PyErr_Format(PyExc_BufferError,
+				    "cannot freeze a region with %zd views alive (release them first)",
+				    self->exports);
+	LOCKED_CALL(self, err = sealbuf_region_freeze(r));
+	if (err < 0)
+		return sbpy_raise(err);
+	Py_RETURN_NONE;
+}
+
+PyDoc_STRVAR(window_doc,
+"window(offset=0, length=0, *, payload=False, readonly=False) -> Window\n"
+"\n"
+"Map length bytes of the region from offset (page multiples; length 0: to\n"
+"the end; payload: from a reserved region's payload) as a mapping of its\n"
+"own, a buffer like the region. Needs the region's handle (made here, or\n"
+"opened with keep_handle or nomap). The window is independent of the\n"
+"region: close it before or after the region.");
+
+static PyObject *Region_window(RegionObject *self, PyObject *args, PyObject *kw)
+{
+	return sbpy_window_map((PyObject *)self, args, kw);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -880,6 +930,8 @@ static PyMethodDef Region_methods[] = {
 	{ "__exit__", (PyCFunction)Region_exit, METH_VARARGS, "close() it." },
 	{ "share", METH_KW(Region_share), share_doc },
 	{ "send", METH_KW(Region_send), send_doc },
+	{ "freeze", (PyCFunction)Region_freeze, METH_NOARGS, freeze_doc },
+	{ "window", METH_KW(Region_window), window_doc },
 	{ "write", (PyCFunction)Region_write, METH_O, write_doc },
 	{ "write_begin", (PyCFunction)Region_write_begin, METH_NOARGS, write_begin_doc },
 	{ "write_end", (PyCFunction)Region_write_end, METH_O, write_end_doc },

@@ -22,10 +22,12 @@ typedef struct {
 	Py_ssize_t inflight;        /* calls running without the GIL */
 	bool closed;                /* close() was called: no new use */
 	Py_buffer mirror_src;       /* mirror regions: the caller's memory, held */
+	PyObject *peer;             /* received regions: a PeerInfo of the sender, or NULL */
 	PyObject *weakrefs;
 } RegionObject;
 
 extern PyTypeObject Region_Type;
+extern PyTypeObject Window_Type;
 extern PyObject *sbpy_Error;
 
 /* Raise sealbuf.Error for @err (< 0) with this thread's reason and text. */
@@ -48,6 +50,11 @@ bool sbpy_export_opts(PyObject *args, PyObject *kw, const char *fmt,
 		      struct sealbuf_export_opts *o);
 /* A list of @n fds; on failure (exception set) they are all closed. */
 PyObject *sbpy_fd_list(const int *fds, int n);
+
+/* window.c: Region.window(). */
+PyObject *sbpy_window_map(PyObject *region, PyObject *args, PyObject *kw);
+/* module.c: a PeerInfo of @peer. */
+PyObject *sbpy_peer_info(const struct sealbuf_peer *peer);
 
 /* dmabuf.c: module-level dma-buf, udmabuf and DRM functions. */
 extern PyMethodDef sbpy_dmabuf_methods[];
