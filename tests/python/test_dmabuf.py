@@ -197,3 +197,21 @@ def test_drm_import(udmabuf):
         assert ei.value.errno == errno.EINVAL
     finally:
         os.close(drm)
+
+
+def test_dmabuf_pins_block_freeze_and_readonly_share(udmabuf):
+    """A dma-buf's pins make freeze EBUSY; after a read-only share no new dma-buf."""
+    with sealbuf.create(PAGE) as r:
+        fd = r.export()
+        try:
+            with pytest.raises(sealbuf.Error) as ei:
+                r.freeze()
+            assert ei.value.reason == "SEALBUF_R_WRITABLE_MAPPING"
+            assert ei.value.errno == errno.EBUSY
+        finally:
+            os.close(fd)
+        ro = r.share(readonly=True)
+        os.close(ro)
+        with pytest.raises(sealbuf.Error) as ei:
+            r.export()
+        assert ei.value.reason == "SEALBUF_R_SHARED_READ_ONLY"
