@@ -288,7 +288,7 @@ static int64_t now_ms(void)
  * (-1: forever), or -2 with an exception set.
  */
 #define HAND_OVER_MS 1000
-static int wait_readable(int fd, int timeout_ms)
+int sbpy_wait_readable(int fd, int timeout_ms)
 {
 	int64_t deadline = timeout_ms < 0 ? INT64_MAX : now_ms() + timeout_ms;
 
@@ -404,7 +404,7 @@ static PyObject *py_recv(PyObject *m, PyObject *args, PyObject *kw)
 	    !parse_uids(allow, &uids, &n_uids))
 		return NULL;
 	if (timeout != 0) {
-		timeout = wait_readable(fd, timeout);
+		timeout = sbpy_wait_readable(fd, timeout);
 		if (timeout == -2) {
 			PyMem_Free(uids);
 			return NULL;
@@ -524,6 +524,9 @@ PyDoc_STRVAR(module_doc,
 "                  memfd_export(), dmabuf_sync_begin()/_end(), dmabuf_query(),\n"
 "                  dmabuf_set_name(), udmabuf_query(), udmabuf_check()\n"
 "DRM:              drm_open(), drm_import(), drm_release()\n"
+"Frames:           frame_layout(), frame_create(), frame_new(), frame_recv() -> Frame;\n"
+"                  heap_alloc(), heap_list(), dmabuf_export_sync_file(),\n"
+"                  dmabuf_import_sync_file(), sync_file_wait()\n"
 "\n"
 "Every failure of the library raises sealbuf.Error, an OSError whose errno\n"
 "is the family and whose .reason names the exact rule broken\n"
@@ -621,6 +624,7 @@ PyMODINIT_FUNC PyInit_sealbuf(void)
 	    PyModule_AddObjectRef(m, "Window", (PyObject *)&Window_Type) < 0 ||
 	    PyModule_AddObjectRef(m, "PeerInfo", (PyObject *)&PeerInfo_Type) < 0 ||
 	    PyModule_AddFunctions(m, sbpy_dmabuf_methods) < 0 || sbpy_dmabuf_init(m) < 0 ||
+	    PyModule_AddFunctions(m, sbpy_frame_methods) < 0 || sbpy_frame_init(m) < 0 ||
 	    PyModule_AddStringConstant(m, "__version__", SBPY_VERSION) < 0) {
 		Py_DECREF(m);
 		return NULL;

@@ -72,6 +72,23 @@ struct sealbuf_region *sbpy_region_get(PyObject *obj)
 	return get_open((RegionObject *)obj);
 }
 
+struct sealbuf_region *sbpy_region_take(PyObject *obj)
+{
+	struct sealbuf_region *r = sbpy_region_get(obj);
+	RegionObject *self = (RegionObject *)obj;
+
+	if (!r)
+		return NULL;
+	if (self->exports > 0 || self->inflight > 0 || self->mirror_src.obj) {
+		PyErr_SetString(PyExc_BufferError,
+				"the region has views or calls in progress: it cannot be given away");
+		return NULL;
+	}
+	self->r = NULL;
+	self->closed = true;
+	return r;
+}
+
 /*
  * Run STMT without the GIL under the region's lock; the region stays mapped
  * meanwhile even if another thread closes it. R must come from get_open().

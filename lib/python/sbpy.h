@@ -56,6 +56,14 @@ PyObject *sbpy_window_map(PyObject *region, PyObject *args, PyObject *kw);
 /* module.c: a PeerInfo of @peer. */
 PyObject *sbpy_peer_info(const struct sealbuf_peer *peer);
 
+/* module.c: wait for @fd to be readable in GIL-free slices; the timeout left, -2 on exception. */
+int sbpy_wait_readable(int fd, int timeout_ms);
+/* frame.c: frames, dma-heaps and sync files. */
+extern PyMethodDef sbpy_frame_methods[];
+int sbpy_frame_init(PyObject *module);
+/* region.c: take the C region out of an open Region with no views (it is closed after). */
+struct sealbuf_region *sbpy_region_take(PyObject *obj);
+
 /* dmabuf.c: module-level dma-buf, udmabuf and DRM functions. */
 extern PyMethodDef sbpy_dmabuf_methods[];
 int sbpy_dmabuf_init(PyObject *module);

@@ -71,7 +71,8 @@ def test_hostile_arguments():
                 continue  # closing stays rare, so the other methods get open regions
             args = [values(rng, regions, fds) for _ in range(rng.randint(0, 4))]
             kw = {k: values(rng, regions, fds) for k in rng.sample(KW, rng.randint(0, 2))}
-            if "timeout_ms" in kw or getattr(fn, "__name__", "") in ("recv", "wait"):
+            if "timeout_ms" in kw or getattr(fn, "__name__", "") in ("recv", "wait", "frame_recv",
+                                                                    "sync_file_wait"):
                 kw["timeout_ms"] = rng.choice([0, 1, 5])
             signal.setitimer(signal.ITIMER_REAL, 2.0)
             try:
