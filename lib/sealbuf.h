@@ -987,7 +987,7 @@ int sealbuf_frame_recv(int sock, const struct sealbuf_frame_recv_opts *opts,
  * (/dev/dma_heap/@heap: "system" for pages, "cma" or a named CMA area for
  * physically contiguous memory) as a dma-buf. @flags must be 0.
  * *@ret_dmabuf_fd is a new close-on-exec read-write fd, the caller's.
- * Errors: -EINVAL (size 0, flags, a name with '/'), -ENODEV
+ * Errors: -EINVAL (size 0, flags, a name with '/' or starting with '.'), -ENODEV
  * (SEALBUF_R_NO_HEAP: the text lists the heaps there are), -EACCES
  * (SEALBUF_R_HEAP_DENIED: the text gives the udev rule), -ENOMEM
  * (SEALBUF_R_HEAP_EXHAUSTED), -EOVERFLOW, kernel errnos.
