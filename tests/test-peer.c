@@ -326,6 +326,27 @@ static void frame_same_uid(void **state)
 	close(sv[1]);
 }
 
+/* A frame on an unconnected datagram socket without SO_PASSCRED: nobody known, refused, fds closed. */
+static void frame_unknown_sender(void **state)
+{
+	SEALBUF_OPTS(sealbuf_frame_recv_opts, o, .flags = SEALBUF_RECV_SAME_UID, .timeout_ms = 5000);
+	struct sealbuf_frame *got = (void *)0x1;
+	struct sockaddr_un sa;
+	socklen_t len;
+	int rx = listen_abstract(SOCK_DGRAM, &sa, &len), fds;
+	int tx = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	assert_int_equal(connect(tx, (struct sockaddr *)&sa, len), 0);
+	assert_int_equal(send_frame(tx), 0);
+	fds = tl_count_fds();
+	tl_assert_fail(sealbuf_frame_recv(rx, &o, &got), -EACCES, SEALBUF_R_PEER_REFUSED);
+	assert_non_null(strstr(sealbuf_last_error(), "unknown"));
+	assert_int_equal(tl_count_fds(), fds);
+	assert_ptr_equal(got, (void *)0x1);
+	close(tx);
+	close(rx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -335,6 +356,7 @@ int main(void)
 		TL_TEST(unknown_sender),
 		TL_TEST(frame_two_uids),
 		TL_TEST(frame_same_uid),
+		TL_TEST(frame_unknown_sender),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
