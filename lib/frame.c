@@ -392,6 +392,9 @@ static int build_frame(const struct sb_wire_frame *w, struct sb_inbox *in,
 	return 0;
 }
 
+#define FRAME_OPEN_FLAGS (SEALBUF_OPEN_RDONLY | SEALBUF_OPEN_KEEP_HANDLE)
+#define FRAME_RECV_FLAGS (FRAME_OPEN_FLAGS | SEALBUF_RECV_SAME_UID | SEALBUF_RECV_PEER_PIDFD)
+
 static int recv_opts(const struct sealbuf_frame_recv_opts *opts, struct sealbuf_frame_recv_opts *o)
 {
 	int r;
@@ -401,18 +404,26 @@ static int recv_opts(const struct sealbuf_frame_recv_opts *opts, struct sealbuf_
 		return 0;
 	}
 	r = sb_opts_load(opts, offsetof(struct sealbuf_frame_recv_opts, exporters), sizeof(*o), o);
-	return r < 0 ? r : sb_check_flags(o->flags, SEALBUF_OPEN_RDONLY | SEALBUF_OPEN_KEEP_HANDLE,
-						"receive flags");
+	if (r == 0)
+		r = sb_check_flags(o->flags, FRAME_RECV_FLAGS, "receive flags");
+	return r < 0 ? r : sb_check_reserved(o->reserved, "frame receive options");
 }
 
 SEALBUF_EXPORT int sealbuf_frame_recv(int sock, const struct sealbuf_frame_recv_opts *opts,
 				      struct sealbuf_frame **ret_frame)
 {
 	struct sealbuf_frame_recv_opts o;
+	struct sealbuf_peer peer;
 	struct sb_inbox in = { .nfds = 0, .pidfd = -1 };
+	struct sb_peer_rule rule;
 	struct sb_wire_frame w;
 	int r = recv_opts(opts, &o);
 
+	rule = (struct sb_peer_rule){ .flags = o.flags, .allow_uids = o.allow_uids,
+				      .n_allow_uids = o.n_allow_uids, .ret_peer = o.ret_peer,
+				      .what = "frame" };
+	if (r == 0)
+		r = sb_peer_rule_check(&rule);
 	if (r == 0 && !ret_frame)
 		r = sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT, "ret_frame is NULL");
 	if (r == 0)
@@ -424,10 +435,18 @@ SEALBUF_EXPORT int sealbuf_frame_recv(int sock, const struct sealbuf_frame_recv_
 			    SB_MSG_MAX);
 	if (r == 0)
 		r = sb_inbox_check_fds(&in, w.desc.nbuffers);
+	if (r == 0)
+		r = sb_identify(sock, &rule, &in, &peer);
 	if (r < 0) {
 		sb_inbox_close(&in);
 		return r;
 	}
-	sb_close(in.pidfd); /* an SO_PASSPIDFD pidfd nobody asked for */
-	return build_frame(&w, &in, &o, ret_frame);
+	o.flags &= FRAME_OPEN_FLAGS;
+	r = build_frame(&w, &in, &o, ret_frame);
+	if (r < 0) {
+		sb_close(peer.pidfd);
+		return r;
+	}
+	sb_peer_hand_back(&rule, &peer);
+	return 0;
 }

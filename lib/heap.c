@@ -83,9 +83,11 @@ static int heap_open(const char *heap, int *ret)
 	char path[128];
 	int fd;
 
-	if (!heap || !heap[0] || strchr(heap, '/') || strlen(heap) > 64)
+	/* A name is one entry of HEAP_DIR: never a path, nor "." or ".." (the directory, /dev). */
+	if (!heap || !heap[0] || heap[0] == '.' || strchr(heap, '/') || strlen(heap) > 64)
 		return sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT,
-			       "heap name \"%s\" is empty, too long or has a '/'", heap ? heap : "(null)");
+			       "heap name \"%s\" is empty, too long, starts with '.' or has a '/'",
+			       heap ? heap : "(null)");
 	snprintf(path, sizeof(path), HEAP_DIR "/%s", heap);
 	fd = sb_open(path, O_RDONLY);
 	if (fd < 0)

@@ -365,14 +365,26 @@ int sb_open_received(const struct sb_wire *w, int fd, uint32_t flags,
 #define RECV_FLAGS                                                             \
 	(OPEN_FLAGS | SEALBUF_RECV_SAME_UID | SEALBUF_RECV_PEER_PIDFD)
 
-static bool wants_peer(const struct sealbuf_recv_opts *o)
+/* The peer options of a region's or a frame's receive: allow_uids, then ret_peer's size. */
+int sb_peer_rule_check(const struct sb_peer_rule *p)
 {
-	return o->ret_peer || o->n_allow_uids || (o->flags & SEALBUF_RECV_SAME_UID);
+	size_t peer_sz;
+
+	if (p->n_allow_uids && !p->allow_uids)
+		return sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT,
+			       "n_allow_uids is %u and allow_uids is NULL", p->n_allow_uids);
+	if (!p->ret_peer)
+		return 0;
+	memcpy(&peer_sz, p->ret_peer, sizeof(peer_sz));
+	if (peer_sz < sizeof(struct sealbuf_peer))
+		return sb_fail(-EINVAL, SEALBUF_R_BAD_OPTS_SIZE,
+			       "ret_peer .sz is %zu, at least %zu expected (set it to sizeof the struct)",
+			       peer_sz, sizeof(struct sealbuf_peer));
+	return 0;
 }
 
 static int load_recv_opts(const struct sealbuf_recv_opts *opts, struct sealbuf_recv_opts *o)
 {
-	size_t peer_sz;
 	int r = sb_opts_load(opts, offsetof(struct sealbuf_recv_opts, flags), sizeof(*o), o);
 
 	if (r == 0)
@@ -381,17 +393,12 @@ static int load_recv_opts(const struct sealbuf_recv_opts *opts, struct sealbuf_r
 		r = sb_open_flags_check(o->flags);
 	if (r == 0)
 		r = sb_check_reserved(o->reserved, "receive options");
-	if (r == 0 && o->n_allow_uids && !o->allow_uids)
-		r = sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT, "n_allow_uids is %u and allow_uids is NULL",
-			    o->n_allow_uids);
-	if (r < 0 || !o->ret_peer)
-		return r;
-	memcpy(&peer_sz, o->ret_peer, sizeof(peer_sz));
-	if (peer_sz < sizeof(struct sealbuf_peer))
-		return sb_fail(-EINVAL, SEALBUF_R_BAD_OPTS_SIZE,
-			       "ret_peer .sz is %zu, at least %zu expected (set it to sizeof the struct)",
-			       peer_sz, sizeof(struct sealbuf_peer));
-	return 0;
+	return r;
+}
+
+static bool wants_peer(const struct sb_peer_rule *p)
+{
+	return p->ret_peer || p->n_allow_uids || (p->flags & SEALBUF_RECV_SAME_UID);
 }
 
 /*
@@ -427,50 +434,74 @@ static void peer_of(int sock, struct sb_inbox *in, bool want_pidfd, struct sealb
 	}
 }
 
-static int check_peer(const struct sealbuf_recv_opts *o, const struct sealbuf_peer *p)
+static int check_peer(const struct sb_peer_rule *rule, const struct sealbuf_peer *p)
 {
-	if (!o->n_allow_uids && !(o->flags & SEALBUF_RECV_SAME_UID))
+	if (!rule->n_allow_uids && !(rule->flags & SEALBUF_RECV_SAME_UID))
 		return 0;
 	if (p->source == SEALBUF_PEER_UNKNOWN)
 		return sb_fail(-EACCES, SEALBUF_R_PEER_REFUSED,
 			       "the sender's identity is unknown (a datagram socket with no peer: set SO_PASSCRED "
-			       "on it before the sender sends): the region was refused and closed");
-	if ((o->flags & SEALBUF_RECV_SAME_UID) && p->uid == geteuid())
+			       "on it before the sender sends): the %s was refused and closed", rule->what);
+	if ((rule->flags & SEALBUF_RECV_SAME_UID) && p->uid == geteuid())
 		return 0;
-	for (uint32_t i = 0; i < o->n_allow_uids; i++)
-		if (o->allow_uids[i] == p->uid)
+	for (uint32_t i = 0; i < rule->n_allow_uids; i++)
+		if (rule->allow_uids[i] == p->uid)
 			return 0;
 	return sb_fail(-EACCES, SEALBUF_R_PEER_REFUSED,
 		       "the sender runs as uid %u (pid %d), which this receiver does not accept: "
-		       "the region was refused and closed", p->uid, (int)p->pid);
+		       "the %s was refused and closed", p->uid, (int)p->pid, rule->what);
 }
 
-/* Identify the sender if asked, and refuse one the caller does not accept. */
-static int identify(int sock, const struct sealbuf_recv_opts *o, struct sb_inbox *in,
-		    struct sealbuf_peer *peer)
+/*
+ * Identify the sender if asked, and refuse one the caller does not accept,
+ * before any fd of the message is opened. On success an SO_PASSPIDFD pidfd
+ * nobody asked for is closed; on failure the caller closes the inbox.
+ */
+int sb_identify(int sock, const struct sb_peer_rule *rule, struct sb_inbox *in,
+		struct sealbuf_peer *peer)
 {
-	int r;
+	int r = 0;
 
-	if (!wants_peer(o))
-		return 0;
-	peer_of(sock, in, o->flags & SEALBUF_RECV_PEER_PIDFD, peer);
-	r = check_peer(o, peer);
+	*peer = (struct sealbuf_peer){ .sz = sizeof(*peer), .pidfd = -1 };
+	if (wants_peer(rule)) {
+		peer_of(sock, in, rule->flags & SEALBUF_RECV_PEER_PIDFD, peer);
+		r = check_peer(rule, peer);
+	}
 	if (r < 0) {
 		sb_close(peer->pidfd);
 		peer->pidfd = -1;
+		return r;
 	}
-	return r;
+	sb_close(in->pidfd);
+	in->pidfd = -1;
+	return 0;
+}
+
+/* After a successful receive: the sender to the caller who asked, else its pidfd closed. */
+void sb_peer_hand_back(const struct sb_peer_rule *rule, struct sealbuf_peer *peer)
+{
+	if (rule->ret_peer)
+		sb_info_store(rule->ret_peer, peer, sizeof(*peer), sizeof(*peer));
+	else
+		sb_close(peer->pidfd);
+	peer->pidfd = -1;
 }
 
 SEALBUF_EXPORT int sealbuf_region_recv(int sock, const struct sealbuf_recv_opts *opts,
 				       struct sealbuf_region **ret_region)
 {
 	struct sealbuf_recv_opts o;
-	struct sealbuf_peer peer = { .sz = sizeof(peer), .pidfd = -1 };
+	struct sealbuf_peer peer;
 	struct sb_inbox in = { .nfds = 0, .pidfd = -1 };
+	struct sb_peer_rule rule;
 	struct sb_wire w;
 	int r = load_recv_opts(opts, &o);
 
+	rule = (struct sb_peer_rule){ .flags = o.flags, .allow_uids = o.allow_uids,
+				      .n_allow_uids = o.n_allow_uids, .ret_peer = o.ret_peer,
+				      .what = "region" };
+	if (r == 0)
+		r = sb_peer_rule_check(&rule);
 	if (r == 0 && !ret_region)
 		r = sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT, "ret_region is NULL");
 	if (r == 0)
@@ -484,20 +515,16 @@ SEALBUF_EXPORT int sealbuf_region_recv(int sock, const struct sealbuf_recv_opts 
 	if (r == 0)
 		r = sb_inbox_check_fds(&in, 1);
 	if (r == 0)
-		r = identify(sock, &o, &in, &peer);
+		r = sb_identify(sock, &rule, &in, &peer);
 	if (r < 0) {
 		sb_inbox_close(&in);
 		return r;
 	}
-	sb_close(in.pidfd); /* an SO_PASSPIDFD pidfd nobody asked for */
 	r = sb_open_received(&w, in.fds[0], o.flags & OPEN_FLAGS, ret_region);
 	if (r < 0) {
 		sb_close(peer.pidfd);
 		return r;
 	}
-	if (o.ret_peer)
-		sb_info_store(o.ret_peer, &peer, sizeof(peer), sizeof(peer));
-	else
-		sb_close(peer.pidfd);
+	sb_peer_hand_back(&rule, &peer);
 	return 0;
 }

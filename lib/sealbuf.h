@@ -1066,10 +1066,17 @@ int sealbuf_frame_send(int sock, const struct sealbuf_frame *frame, uint32_t fla
 
 struct sealbuf_frame_recv_opts {
 	size_t sz;          /* sizeof(struct sealbuf_frame_recv_opts) */
-	uint32_t flags;     /* enum sealbuf_open_flags, for region buffers */
+	/* enum sealbuf_open_flags (RDONLY, KEEP_HANDLE: for region buffers) | enum sealbuf_recv_flags */
+	uint32_t flags;
 	int timeout_ms;     /* as poll(2): < 0 forever, 0 do not wait, > 0 ms */
 	/* dma-buf exporters allowed ("system", "udmabuf", ...), NULL-terminated; NULL: any */
 	const char *const *exporters;
+	/* As in struct sealbuf_recv_opts: accept only these uids (or, with SAME_UID, ours). */
+	const uint32_t *allow_uids;
+	uint32_t n_allow_uids;
+	uint32_t reserved;  /* must be 0 */
+	/* If not NULL (its .sz set): who sent the frame, filled on success. */
+	struct sealbuf_peer *ret_peer;
 };
 
 /*
@@ -1078,7 +1085,11 @@ struct sealbuf_frame_recv_opts {
  * dma-buf of the declared size from the declared exporter, which @opts
  * allows), every plane inside its buffer; then map it. All or nothing: on
  * any failure every fd is closed and nothing stays mapped. NULL @opts waits
- * forever and allows any exporter. A version 1 message (a region) is
+ * forever and allows any exporter. Who sent it: ret_peer,
+ * SEALBUF_RECV_SAME_UID, SEALBUF_RECV_PEER_PIDFD and allow_uids as in
+ * sealbuf_region_recv(); a sender refused (-EACCES, SEALBUF_R_PEER_REFUSED)
+ * has every fd of its message closed before any is opened or mapped.
+ * A version 1 message (a region) is
  * -EPROTONOSUPPORT (SEALBUF_R_VERSION). Errors: those of
  * sealbuf_region_recv(), -EBADMSG (SEALBUF_R_PLANE_LAYOUT), -EOPNOTSUPP
  * (SEALBUF_R_FORMAT), -EPERM (SEALBUF_R_EXPORTER), -ERANGE
@@ -1096,7 +1107,7 @@ int sealbuf_frame_recv(int sock, const struct sealbuf_frame_recv_opts *opts,
  * (/dev/dma_heap/@heap: "system" for pages, "cma" or a named CMA area for
  * physically contiguous memory) as a dma-buf. @flags must be 0.
  * *@ret_dmabuf_fd is a new close-on-exec read-write fd, the caller's.
- * Errors: -EINVAL (size 0, flags, a name with '/'), -ENODEV
+ * Errors: -EINVAL (size 0, flags, a name with '/' or starting with '.'), -ENODEV
  * (SEALBUF_R_NO_HEAP: the text lists the heaps there are), -EACCES
  * (SEALBUF_R_HEAP_DENIED: the text gives the udev rule), -ENOMEM
  * (SEALBUF_R_HEAP_EXHAUSTED), -EOVERFLOW, kernel errnos.

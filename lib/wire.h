@@ -115,4 +115,20 @@ void sb_inbox_close(struct sb_inbox *in);
 int sb_open_received(const struct sb_wire *w, int fd, uint32_t flags,
 		     struct sealbuf_region **ret);
 
+/* Whom a receive accepts and tells about: the peer options of sealbuf_recv_opts. */
+struct sb_peer_rule {
+	uint32_t flags;              /* SEALBUF_RECV_SAME_UID, SEALBUF_RECV_PEER_PIDFD */
+	const uint32_t *allow_uids;
+	uint32_t n_allow_uids;
+	struct sealbuf_peer *ret_peer;
+	const char *what;            /* "region", "frame": for the error text */
+};
+/* The options are consistent (allow_uids given, ret_peer's .sz large enough). */
+int sb_peer_rule_check(const struct sb_peer_rule *rule);
+/* Fill *@peer if asked; -EACCES (SEALBUF_R_PEER_REFUSED) for a sender @rule refuses. */
+int sb_identify(int sock, const struct sb_peer_rule *rule, struct sb_inbox *in,
+		struct sealbuf_peer *peer);
+/* Store *@peer in rule->ret_peer, or close its pidfd. */
+void sb_peer_hand_back(const struct sb_peer_rule *rule, struct sealbuf_peer *peer);
+
 #endif

@@ -53,6 +53,11 @@ static void no_padding(void **state)
 	      F(sealbuf_recv_opts, timeout_ms, 12), F(sealbuf_recv_opts, allow_uids, 16),
 	      F(sealbuf_recv_opts, n_allow_uids, 24), F(sealbuf_recv_opts, reserved, 28),
 	      F(sealbuf_recv_opts, ret_peer, 32));
+	TILES(sealbuf_frame_recv_opts, F(sealbuf_frame_recv_opts, sz, 0),
+	      F(sealbuf_frame_recv_opts, flags, 8), F(sealbuf_frame_recv_opts, timeout_ms, 12),
+	      F(sealbuf_frame_recv_opts, exporters, 16), F(sealbuf_frame_recv_opts, allow_uids, 24),
+	      F(sealbuf_frame_recv_opts, n_allow_uids, 32), F(sealbuf_frame_recv_opts, reserved, 36),
+	      F(sealbuf_frame_recv_opts, ret_peer, 40));
 	TILES(sealbuf_peer, F(sealbuf_peer, sz, 0), F(sealbuf_peer, pid, 8), F(sealbuf_peer, uid, 12),
 	      F(sealbuf_peer, gid, 16), F(sealbuf_peer, pidfd, 20), F(sealbuf_peer, source, 24),
 	      F(sealbuf_peer, reserved, 28));

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -434,6 +435,113 @@ static void rdonly_frame(void **state)
 	sealbuf_frame_free(f);
 }
 
+/* Send the forged frame's bytes with @nfds copies of its fds: the receiver keeps nothing. */
+static void flood_fds(struct forged *fg, size_t nfds)
+{
+	uint8_t buf[SB_MSG_MAX];
+	int fds[TL_MAX_FDS], sv[2], before, maps = tl_count_memfd_maps();
+	struct sealbuf_frame *f = NULL;
+	size_t len = sb_frame_wire_encode(&fg->w, buf);
+
+	for (size_t i = 0; i < nfds; i++)
+		fds[i] = fg->fds[i % 2];
+	tl_socketpair(SOCK_SEQPACKET, sv);
+	before = tl_count_fds();
+	tl_send_raw(sv[0], buf, len, fds, nfds);
+	tl_assert_fail(sealbuf_frame_recv(sv[1], NULL, &f), -EBADMSG, SEALBUF_R_EXTRA_FDS);
+	assert_null(f);
+	assert_int_equal(tl_count_fds(), before);
+	assert_int_equal(tl_count_memfd_maps(), maps);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/*
+ * Review attacks: far more fds than declared (past the receiver's room), a
+ * stride whose lines run past the buffer, an offset whose end wraps, a pipe
+ * or a memfd declared a dma-buf, one fd for two buffers of different sizes.
+ */
+static void hostile_review(void **state)
+{
+	struct forged fg;
+	int p[2];
+
+	forge(&fg);
+	flood_fds(&fg, 9);
+	flood_fds(&fg, TL_MAX_FDS);
+	for (int i = 0; i < 2; i++)
+		sealbuf_region_free(fg.r[i]);
+	forge(&fg), fg.w.desc.planes[0].stride = 0xfffffff0u;
+	expect_refused(&fg, -EBADMSG, SEALBUF_R_PLANE_LAYOUT);
+	forge(&fg), fg.w.desc.planes[1].offset = UINT64_MAX - 4095; /* + 32 lines wraps */
+	expect_refused(&fg, -EBADMSG, SEALBUF_R_PLANE_LAYOUT);
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	forge(&fg), fg.fds[1] = p[0], fg.w.buffers[1].type = SB_BUFFER_DMABUF;
+	fg.w.buffers[1].kind = 0, fg.w.buffers[1].file_size = fg.w.buffers[1].size;
+	strcpy(fg.w.buffers[1].exporter, "system");
+	expect_refused(&fg, -EBADFD, SEALBUF_R_NOT_DMABUF);
+	close(p[0]);
+	close(p[1]);
+	/* One memfd of one page for buffer 0 and, declared two pages, for buffer 1. */
+	forge(&fg), fg.fds[1] = fg.fds[0];
+	fg.w.buffers[1].size = 2 * tl_page(), fg.w.buffers[1].file_size = 2 * tl_page();
+	expect_refused(&fg, -ERANGE, SEALBUF_R_SIZE_MISMATCH);
+}
+
+/*
+ * One fd for two buffers of the same page count is accepted: the planes then
+ * alias (docs/frames.md says a frame's planes may overlap; nothing a sender
+ * could not do with one buffer). Every plane stays inside its mapping.
+ */
+static void aliased_buffers(void **state)
+{
+	struct forged fg;
+	uint8_t buf[SB_MSG_MAX];
+	struct sealbuf_frame *f = NULL;
+	int sv[2];
+	size_t len;
+
+	forge(&fg), fg.fds[1] = fg.fds[0];
+	len = sb_frame_wire_encode(&fg.w, buf);
+	tl_socketpair(SOCK_SEQPACKET, sv);
+	tl_send_raw(sv[0], buf, len, fg.fds, 2);
+	assert_int_equal(sealbuf_frame_recv(sv[1], NULL, &f), 0);
+	memset(sealbuf_frame_plane(f, 0), 0x5a, 64 * 64);
+	assert_int_equal(*(uint8_t *)sealbuf_frame_plane(f, 1), 0x5a);
+	sealbuf_frame_free(f);
+	close(sv[0]);
+	close(sv[1]);
+	for (int i = 0; i < 2; i++)
+		sealbuf_region_free(fg.r[i]);
+}
+
+/* A read-only frame's planes cannot be made writable: mprotect is refused, the sender's bytes stay. */
+static void rdonly_frame_mprotect(void **state)
+{
+	SEALBUF_OPTS(sealbuf_frame_recv_opts, ro, .flags = SEALBUF_OPEN_RDONLY | SEALBUF_OPEN_KEEP_HANDLE);
+	struct sealbuf_frame *f = nv12_frame(SEALBUF_LAYOUT_BUFFER_PER_PLANE), *g = NULL;
+	int sv[2], fd = -1;
+	void *p;
+
+	tl_socketpair(SOCK_SEQPACKET, sv);
+	fill_planes(f, 3);
+	assert_int_equal(sealbuf_frame_send(sv[0], f, SEALBUF_SHARE_RDONLY), 0);
+	assert_int_equal(sealbuf_frame_recv(sv[1], &ro, &g), 0);
+	p = sealbuf_frame_plane(g, 0);
+	assert_int_equal(mprotect(p, tl_page(), PROT_READ | PROT_WRITE), -1);
+	assert_int_equal(errno, EACCES);
+	/* Its dma-buf for a device: the region export refuses to give a writable path either. */
+	if (sealbuf_frame_export(g, 0, &fd) == 0)
+		close(fd);
+	assert_int_equal(mmap(NULL, tl_page(), PROT_READ | PROT_WRITE, MAP_SHARED,
+			      sealbuf_region_fd(sealbuf_frame_region(g, 0)), 0), MAP_FAILED);
+	assert_true(check_planes(f, 3));
+	sealbuf_frame_free(g);
+	close(sv[0]);
+	close(sv[1]);
+	sealbuf_frame_free(f);
+}
+
 static void bad_arguments(void **state)
 {
 	SEALBUF_OPTS(sealbuf_frame_opts, fo, .reserved = 1);
@@ -468,6 +576,7 @@ int main(void)
 		TL_TEST(stream_mixed), TL_TEST(version_mismatch), TL_TEST(hostile_fd_count),
 		TL_TEST(hostile_planes), TL_TEST(hostile_buffers), TL_TEST(hostile_bytes),
 		TL_TEST(timeouts_and_stalls), TL_TEST(rdonly_frame), TL_TEST(bad_arguments),
+		TL_TEST(hostile_review), TL_TEST(aliased_buffers), TL_TEST(rdonly_frame_mprotect),
 	};
 	signal(SIGPIPE, SIG_DFL);
 	return cmocka_run_group_tests(tests, NULL, NULL);

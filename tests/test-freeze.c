@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Freeze: a filled region becomes read-only for every holder, for good (Mozilla's Freeze tests). */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -125,6 +127,61 @@ static void peer_blocks_after_rdonly_share(void **state)
 	sealbuf_region_free(r);
 }
 
+/*
+ * Freeze racing a peer that keeps mapping the region writable and writing
+ * through it: each freeze either fails -EBUSY (the peer maps it) or wins, and
+ * once it has won the peer's next writable mmap and pwrite fail and no byte
+ * changes after the freeze.
+ */
+static int racing_writer(int fd)
+{
+	uint8_t n = 0;
+
+	for (;;) {
+		uint8_t *p = mmap(NULL, tl_page(), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+		if (p == MAP_FAILED)
+			return errno == EPERM && pwrite(fd, &n, 1, 0) < 0 && errno == EPERM ? 0 : 1;
+		p[0] = ++n;
+		munmap(p, tl_page());
+		usleep(20);
+	}
+}
+
+static void freeze_races_writer(void **state)
+{
+	struct sealbuf_region *r = filled(tl_page());
+	int fd = reopen_rw(r), status, busy = 0, ret;
+	uint8_t seen, *copy = malloc(tl_page());
+	pid_t pid;
+
+	assert_true(fd >= 0);
+	assert_non_null(copy);
+	memcpy(copy, sealbuf_region_data(r), tl_page());
+	fflush(stdout);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		sealbuf_region_free(r); /* the fork's copy of the creator's writable mapping */
+		_exit(racing_writer(fd));
+	}
+	close(fd);
+	while ((ret = sealbuf_region_freeze(r)) == -EBUSY && busy < 1000000)
+		busy++;
+	if (ret < 0)
+		kill(pid, SIGKILL);
+	assert_int_equal(ret, 0);
+	seen = *(volatile uint8_t *)sealbuf_region_data(r);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(*(volatile uint8_t *)sealbuf_region_data(r), seen);
+	/* Byte 0 is the writer's; the rest stays the creator's. */
+	assert_memory_equal((uint8_t *)sealbuf_region_data(r) + 1, (uint8_t *)copy + 1, tl_page() - 1);
+	free(copy);
+	print_message("freeze won after %d busy tries; the writer's last byte %u stayed\n", busy, seen);
+	sealbuf_region_free(r);
+}
+
 /* Empty regions, reserved regions, and what cannot be frozen. */
 static void kinds_and_errors(void **state)
 {
@@ -226,6 +283,7 @@ int main(void)
 		TL_TEST(frozen_sends_and_reads),
 		TL_TEST(peer_holds_writable),
 		TL_TEST(peer_blocks_after_rdonly_share),
+		TL_TEST(freeze_races_writer),
 		TL_TEST(kinds_and_errors),
 		TL_TEST(frozen_mirror),
 		TL_TEST(frozen_in_child),

@@ -40,6 +40,11 @@ static void no_such_heap(void **state)
 	print_message("heaps: \"%s\"; error: %s\n", names, sealbuf_last_error());
 	tl_assert_fail(sealbuf_heap_alloc("../dri/card0", 4096, 0, &fd), -EINVAL,
 		       SEALBUF_R_INVALID_ARGUMENT);
+	/* "..", "." and hidden names are no heap: never open /dev or the heap directory itself. */
+	tl_assert_fail(sealbuf_heap_alloc("..", 4096, 0, &fd), -EINVAL, SEALBUF_R_INVALID_ARGUMENT);
+	tl_assert_fail(sealbuf_heap_alloc(".", 4096, 0, &fd), -EINVAL, SEALBUF_R_INVALID_ARGUMENT);
+	tl_assert_fail(sealbuf_heap_alloc(".system", 4096, 0, &fd), -EINVAL,
+		       SEALBUF_R_INVALID_ARGUMENT);
 	tl_assert_fail(sealbuf_heap_alloc("system", 0, 0, &fd), -EINVAL, SEALBUF_R_INVALID_ARGUMENT);
 	tl_assert_fail(sealbuf_heap_alloc("system", 4096, 1, &fd), -EINVAL, SEALBUF_R_UNKNOWN_FLAGS);
 	tl_assert_fail(sealbuf_heap_list(names, 0), -EINVAL, SEALBUF_R_INVALID_ARGUMENT);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Who sent it: the sender's uid, gid, pid and pidfd on receive, and refusing senders, with two uids. */
+/* Who sent it: the sender's uid, gid, pid and pidfd on receive of a region or a frame, and refusing senders, with two uids. */
 #include <fcntl.h>
 #include <grp.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,9 @@
 #include <unistd.h>
 
 #include "testlib.h"
+
+#define FOURCC(a, b, c, d) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
+#define NV12 FOURCC('N', 'V', '1', '2')
 
 #define UID_B 60002
 
@@ -31,8 +35,25 @@ static int listen_abstract(int type, struct sockaddr_un *sa, socklen_t *len)
 	return fd;
 }
 
-/* A child, as @uid (0: stay), connects and sends one region; it waits for a byte before exiting. */
-static pid_t sender(int type, const struct sockaddr_un *sa, socklen_t len, uid_t uid)
+/* A two-region NV12 frame (one buffer per plane): a refusal must close both fds. */
+static int send_frame(int s)
+{
+	SEALBUF_OPTS(sealbuf_layout_opts, lo, .flags = SEALBUF_LAYOUT_BUFFER_PER_PLANE);
+	struct sealbuf_frame_desc d;
+	struct sealbuf_frame *f;
+	int r = sealbuf_frame_layout(NV12, 64, 32, &lo, &d, NULL);
+
+	if (r == 0)
+		r = sealbuf_frame_create(&d, NULL, &f);
+	if (r < 0)
+		return r;
+	r = sealbuf_frame_send(s, f, 0);
+	sealbuf_frame_free(f);
+	return r;
+}
+
+/* A child, as @uid (0: stay), connects and sends one region (or frame); it waits for a byte before exiting. */
+static pid_t sender_of(int type, const struct sockaddr_un *sa, socklen_t len, uid_t uid, bool frame)
 {
 	pid_t pid;
 
@@ -49,13 +70,19 @@ static pid_t sender(int type, const struct sockaddr_un *sa, socklen_t len, uid_t
 		s = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
 		if (s < 0 || connect(s, (const struct sockaddr *)sa, len) < 0)
 			_exit(91);
-		if (sealbuf_region_create(100, NULL, &r) < 0 || sealbuf_region_send(s, r, 0) < 0)
+		if (frame ? send_frame(s) < 0
+			  : sealbuf_region_create(100, NULL, &r) < 0 || sealbuf_region_send(s, r, 0) < 0)
 			_exit(92);
 		if (read(s, &c, 1) < 0)
 			_exit(93);
 		_exit(0);
 	}
 	return pid;
+}
+
+static pid_t sender(int type, const struct sockaddr_un *sa, socklen_t len, uid_t uid)
+{
+	return sender_of(type, sa, len, uid, false);
 }
 
 static void reap(pid_t pid)
@@ -211,6 +238,115 @@ static void unknown_sender(void **state)
 	sealbuf_region_free(r);
 }
 
+/* Let a frame sender go and reap it. */
+static void frame_done(struct sealbuf_frame *got, int c, pid_t pid)
+{
+	sealbuf_frame_free(got);
+	done(NULL, c, pid);
+}
+
+/*
+ * Frames, as regions: another uid refused by SAME_UID and by a list without
+ * it, both of the message's fds closed and nothing mapped; accepted by its
+ * uid, with its identity and a pidfd.
+ */
+static void frame_two_uids(void **state)
+{
+	uint32_t allow[] = { UID_B }, other[] = { 12345 };
+	struct sealbuf_peer peer = { .sz = sizeof(peer) };
+	SEALBUF_OPTS(sealbuf_frame_recv_opts, same, .flags = SEALBUF_RECV_SAME_UID, .timeout_ms = 5000,
+		     .ret_peer = &peer);
+	SEALBUF_OPTS(sealbuf_frame_recv_opts, wrong, .timeout_ms = 5000, .allow_uids = other,
+		     .n_allow_uids = 1);
+	SEALBUF_OPTS(sealbuf_frame_recv_opts, listed, .flags = SEALBUF_RECV_PEER_PIDFD,
+		     .timeout_ms = 5000, .allow_uids = allow, .n_allow_uids = 1, .ret_peer = &peer);
+	const struct sealbuf_frame_recv_opts *refusing[] = { &same, &wrong };
+	struct sealbuf_frame *got = (void *)0x1;
+	struct sockaddr_un sa;
+	socklen_t len;
+	int lfd, c, fds, maps = tl_count_memfd_maps();
+	pid_t pid;
+
+	if (geteuid() != 0)
+		skip(); /* another uid needs root to become it */
+	lfd = listen_abstract(SOCK_SEQPACKET, &sa, &len);
+	for (size_t i = 0; i < 2; i++) {
+		pid = sender_of(SOCK_SEQPACKET, &sa, len, UID_B, true);
+		c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		assert_true(c >= 0);
+		fds = tl_count_fds();
+		tl_assert_fail(sealbuf_frame_recv(c, refusing[i], &got), -EACCES, SEALBUF_R_PEER_REFUSED);
+		assert_non_null(strstr(sealbuf_last_error(), "60002"));
+		assert_non_null(strstr(sealbuf_last_error(), "frame"));
+		assert_ptr_equal(got, (void *)0x1);
+		assert_int_equal(tl_count_fds(), fds);
+		assert_int_equal(tl_count_memfd_maps(), maps);
+		done(NULL, c, pid);
+	}
+
+	pid = sender_of(SOCK_SEQPACKET, &sa, len, UID_B, true);
+	c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	assert_int_equal(sealbuf_frame_recv(c, &listed, &got), 0);
+	assert_int_equal(sealbuf_frame_desc(got)->nbuffers, 2);
+	assert_int_equal(peer.uid, UID_B);
+	assert_int_equal(peer.gid, UID_B);
+	assert_int_equal(peer.pid, pid);
+	assert_int_equal(peer.source, SEALBUF_PEER_SOCKET);
+	if (peer.pidfd >= 0) {
+		assert_int_equal(pidfd_pid(peer.pidfd), pid);
+		close(peer.pidfd);
+	}
+	frame_done(got, c, pid);
+	close(lfd);
+}
+
+/* A frame from our own uid passes SAME_UID; bad peer options are refused before any receive. */
+static void frame_same_uid(void **state)
+{
+	struct sealbuf_peer peer = { .sz = sizeof(peer) }, small = { .sz = 8 };
+	SEALBUF_OPTS(sealbuf_frame_recv_opts, o, .flags = SEALBUF_RECV_SAME_UID, .timeout_ms = 5000,
+		     .ret_peer = &peer);
+	SEALBUF_OPTS(sealbuf_frame_recv_opts, no_list, .n_allow_uids = 1);
+	SEALBUF_OPTS(sealbuf_frame_recv_opts, bad_peer, .ret_peer = &small);
+	SEALBUF_OPTS(sealbuf_frame_recv_opts, resv, .reserved = 1);
+	struct sealbuf_frame *got = NULL;
+	int sv[2];
+
+	tl_socketpair(SOCK_SEQPACKET, sv);
+	assert_int_equal(send_frame(sv[0]), 0);
+	tl_assert_fail(sealbuf_frame_recv(sv[1], &no_list, &got), -EINVAL, SEALBUF_R_INVALID_ARGUMENT);
+	tl_assert_fail(sealbuf_frame_recv(sv[1], &bad_peer, &got), -EINVAL, SEALBUF_R_BAD_OPTS_SIZE);
+	tl_assert_fail(sealbuf_frame_recv(sv[1], &resv, &got), -EINVAL, SEALBUF_R_INVALID_ARGUMENT);
+	assert_int_equal(sealbuf_frame_recv(sv[1], &o, &got), 0);
+	assert_int_equal(peer.pid, getpid());
+	assert_int_equal(peer.uid, geteuid());
+	assert_int_equal(peer.pidfd, -1);
+	sealbuf_frame_free(got);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* A frame on an unconnected datagram socket without SO_PASSCRED: nobody known, refused, fds closed. */
+static void frame_unknown_sender(void **state)
+{
+	SEALBUF_OPTS(sealbuf_frame_recv_opts, o, .flags = SEALBUF_RECV_SAME_UID, .timeout_ms = 5000);
+	struct sealbuf_frame *got = (void *)0x1;
+	struct sockaddr_un sa;
+	socklen_t len;
+	int rx = listen_abstract(SOCK_DGRAM, &sa, &len), fds;
+	int tx = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	assert_int_equal(connect(tx, (struct sockaddr *)&sa, len), 0);
+	assert_int_equal(send_frame(tx), 0);
+	fds = tl_count_fds();
+	tl_assert_fail(sealbuf_frame_recv(rx, &o, &got), -EACCES, SEALBUF_R_PEER_REFUSED);
+	assert_non_null(strstr(sealbuf_last_error(), "unknown"));
+	assert_int_equal(tl_count_fds(), fds);
+	assert_ptr_equal(got, (void *)0x1);
+	close(tx);
+	close(rx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -218,6 +354,9 @@ int main(void)
 		TL_TEST(two_uids),
 		TL_TEST(passcred),
 		TL_TEST(unknown_sender),
+		TL_TEST(frame_two_uids),
+		TL_TEST(frame_same_uid),
+		TL_TEST(frame_unknown_sender),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -130,6 +130,47 @@ static void received(void **state)
 	sealbuf_region_free(r);
 }
 
+/*
+ * A peer received the region read-write (its handle kept, nothing mapped);
+ * then the sender shares it read-only: the peer's next writable window is
+ * refused (the read-only share sealed F_SEAL_FUTURE_WRITE), a read-only one
+ * still maps, and the read-only receiver can write through none.
+ */
+static void rw_peer_after_rdonly_share(void **state)
+{
+	SEALBUF_OPTS(sealbuf_recv_opts, rw, .flags = SEALBUF_OPEN_NOMAP | SEALBUF_OPEN_KEEP_HANDLE,
+		     .timeout_ms = 5000);
+	SEALBUF_OPTS(sealbuf_recv_opts, ro, .flags = SEALBUF_OPEN_NOMAP | SEALBUF_OPEN_RDONLY,
+		     .timeout_ms = 5000);
+	size_t p = tl_page();
+	struct sealbuf_region *r = tl_region(NULL, PAGES * p, 0), *a = NULL, *b = NULL;
+	struct sealbuf_window *w, *early;
+	int sv[2];
+
+	tl_fill(sealbuf_region_data(r), PAGES * p, 4);
+	tl_socketpair(SOCK_SEQPACKET, sv);
+	assert_int_equal(sealbuf_region_send(sv[0], r, 0), 0);
+	assert_int_equal(sealbuf_region_recv(sv[1], &rw, &a), 0);
+	assert_int_equal(sealbuf_window_map(a, 0, p, 0, &early), 0); /* made before: stays valid */
+	assert_int_equal(sealbuf_region_send(sv[0], r, SEALBUF_SHARE_RDONLY), 0);
+	assert_int_equal(sealbuf_region_recv(sv[1], &ro, &b), 0);
+	window_expect(a, p, p, 0, -EPERM, SEALBUF_R_SHARED_READ_ONLY);
+	window_expect(b, p, p, 0, -EROFS, SEALBUF_R_READ_ONLY);
+	assert_int_equal(sealbuf_window_map(a, p, p, SEALBUF_WINDOW_RDONLY, &w), 0);
+	assert_memory_equal(sealbuf_window_data(w), (uint8_t *)sealbuf_region_data(r) + p, p);
+	assert_int_equal(mprotect(sealbuf_window_data(w), p, PROT_READ | PROT_WRITE), -1);
+	sealbuf_window_unmap(w);
+	/* The writable window made before the read-only share still writes, as documented. */
+	memset(sealbuf_window_data(early), 0x11, 16);
+	assert_int_equal(*(uint8_t *)sealbuf_region_data(r), 0x11);
+	sealbuf_window_unmap(early);
+	sealbuf_region_free(a);
+	sealbuf_region_free(b);
+	close(sv[0]);
+	close(sv[1]);
+	sealbuf_region_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -137,6 +178,7 @@ int main(void)
 		TL_TEST(bad_windows),
 		TL_TEST(reserved_payload),
 		TL_TEST(received),
+		TL_TEST(rw_peer_after_rdonly_share),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
