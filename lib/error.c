@@ -25,7 +25,8 @@ static const char *const reason_names[_SEALBUF_R_COUNT] = {
 	R(NO_UDMABUF), R(UDMABUF_DENIED), R(UDMABUF_SIZE_LIMIT),
 	R(UDMABUF_LIST_LIMIT), R(MISALIGNED), R(RANGE), R(EMPTY),
 	R(HUGETLB_NO_PAGES), R(NO_DEVICE), R(NOT_SUPPORTED), R(NOT_DMABUF),
-	R(NO_HANDLE), R(DEVICE_DENIED),
+	R(NO_HANDLE), R(DEVICE_DENIED), R(NO_RDMA_DEVICE), R(MEMLOCK_LIMIT),
+	R(PEER_UNREACHABLE), R(REMOTE_ACCESS), R(NO_DMABUF_MR), R(TRANSFER_FAILED),
 #undef R
 };
 
@@ -73,19 +74,51 @@ void sb_log_at(int prio, const char *file, int line, const char *fn,
 	va_end(ap);
 }
 
+static int SB_PRINTF(6, 0) fail_va(int err, enum sealbuf_reason reason, const char *file,
+				   int line, const char *fn, const char *fmt, va_list ap)
+{
+	/* Keep errno intact: callers may log it after we return. */
+	int saved = errno;
+
+	if ((unsigned)reason >= _SEALBUF_R_COUNT)
+		reason = SEALBUF_R_INVALID_ARGUMENT;
+	last.reason = reason;
+	vsnprintf(last.text, sizeof(last.text), fmt, ap);
+	sb_log_at(LOG_DEBUG, file, line, fn, "%s (%s)", last.text,
+		  reason_names[reason]);
+	errno = saved;
+	return err;
+}
+
 int sb_fail_at(int err, enum sealbuf_reason reason, const char *file, int line,
 	       const char *fn, const char *fmt, ...)
 {
 	va_list ap;
 
-	/* Keep errno intact: callers may log it after we return. */
-	int saved = errno;
-	last.reason = reason;
 	va_start(ap, fmt);
-	vsnprintf(last.text, sizeof(last.text), fmt, ap);
+	err = fail_va(err, reason, file, line, fn, fmt, ap);
 	va_end(ap);
-	sb_log_at(LOG_DEBUG, file, line, fn, "%s (%s)", last.text,
-		  reason_names[reason]);
-	errno = saved;
 	return err;
+}
+
+/* The same two, for libraries built on this one (libsealbuf-rdma). */
+SEALBUF_EXPORT int sealbuf_fail_at(int err, enum sealbuf_reason reason, const char *file,
+				   int line, const char *fn, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	err = fail_va(err, reason, file, line, fn, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+SEALBUF_EXPORT void sealbuf_log_at(int priority, const char *file, int line, const char *fn,
+				   const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_va(priority, file, line, fn, fmt, ap);
+	va_end(ap);
 }
