@@ -147,6 +147,11 @@ int rb_send_raw(struct sealbuf_rdma *c, const void *msg, size_t len);
 /* xfer.c */
 int rb_transfer(struct sealbuf_rdma *c, enum ibv_wr_opcode op, uint8_t *local, uint32_t lkey,
 		uint64_t raddr, uint32_t rkey, uint64_t len);
+int rb_transfer_tail(struct sealbuf_rdma *c, enum ibv_wr_opcode op, uint8_t *local, uint32_t lkey,
+		     uint64_t raddr, uint32_t rkey, uint64_t len, struct ibv_send_wr *tail);
 bool rb_is_ack(struct sealbuf_rdma *c, const struct rb_rx *rx, void *arg);
+/* The ack for offer @id: its status (0 or -errno) and sequence. */
+int rb_wait_ack(struct sealbuf_rdma *c, uint32_t id, int timeout_ms, int *ret_status,
+		uint64_t *ret_seq);
 
 #endif

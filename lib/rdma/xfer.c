@@ -32,7 +32,7 @@ static unsigned chain(struct sealbuf_rdma *c, struct ibv_send_wr *wr, struct ibv
 	return n;
 }
 
-static int transfer_tail(struct sealbuf_rdma *c, enum ibv_wr_opcode op, uint8_t *local,
+int rb_transfer_tail(struct sealbuf_rdma *c, enum ibv_wr_opcode op, uint8_t *local,
 			 uint32_t lkey, uint64_t raddr, uint32_t rkey, uint64_t len,
 			 struct ibv_send_wr *tail)
 {
@@ -60,7 +60,7 @@ static int transfer_tail(struct sealbuf_rdma *c, enum ibv_wr_opcode op, uint8_t 
 int rb_transfer(struct sealbuf_rdma *c, enum ibv_wr_opcode op, uint8_t *local, uint32_t lkey,
 		uint64_t raddr, uint32_t rkey, uint64_t len)
 {
-	return transfer_tail(c, op, local, lkey, raddr, rkey, len, NULL);
+	return rb_transfer_tail(c, op, local, lkey, raddr, rkey, len, NULL);
 }
 
 static int range(uint64_t off, uint64_t len, uint64_t size, const char *whose)
@@ -176,12 +176,11 @@ static int ack_status(const struct sealbuf_rdma_remote *r, int status)
 		       "the peer could not publish into \"%s\": %s", r->name, strerror(-status));
 }
 
-static int wait_ack(struct sealbuf_rdma *c, const struct sealbuf_rdma_remote *r, int timeout_ms,
-		    uint64_t *ret_seq)
+int rb_wait_ack(struct sealbuf_rdma *c, uint32_t id, int timeout_ms, int *ret_status,
+		uint64_t *ret_seq)
 {
 	uint64_t deadline = rb_deadline(timeout_ms);
-	uint32_t id = r->id;
-	int i, status;
+	int i;
 
 	while ((i = rb_rx_find(c, rb_is_ack, &id)) < 0) {
 		int ret = rb_check_usable(c);
@@ -192,11 +191,21 @@ static int wait_ack(struct sealbuf_rdma *c, const struct sealbuf_rdma_remote *r,
 		if (ret < 0)
 			return ret;
 	}
-	status = (int32_t)le32toh((uint32_t)rx_msg(c, &c->rx[i])->status);
+	*ret_status = (int32_t)le32toh((uint32_t)rx_msg(c, &c->rx[i])->status);
 	if (ret_seq)
 		*ret_seq = le64toh(rx_msg(c, &c->rx[i])->seq);
 	rb_rx_drop(c, (unsigned)i);
-	return status < 0 ? ack_status(r, status) : 0;
+	return 0;
+}
+
+static int wait_ack(struct sealbuf_rdma *c, const struct sealbuf_rdma_remote *r, int timeout_ms,
+		    uint64_t *ret_seq)
+{
+	int status = 0, ret = rb_wait_ack(c, r->id, timeout_ms, &status, ret_seq);
+
+	if (ret == 0 && status < 0)
+		ret = ack_status(r, status);
+	return ret;
 }
 
 RB_EXPORT int sealbuf_rdma_publish(struct sealbuf_rdma *c, const struct sealbuf_rdma_mr *m,
@@ -217,7 +226,7 @@ RB_EXPORT int sealbuf_rdma_publish(struct sealbuf_rdma *c, const struct sealbuf_
 	notice = (struct ibv_send_wr){ .opcode = IBV_WR_RDMA_WRITE_WITH_IMM, .sg_list = &sge,
 				       .num_sge = 1, .imm_data = htobe32(r->id),
 				       .wr.rdma = { .remote_addr = r->addr, .rkey = r->rkey } };
-	ret = transfer_tail(c, IBV_WR_RDMA_WRITE, m->data, m->mr->lkey, r->addr + RB_STAGE_HDR,
+	ret = rb_transfer_tail(c, IBV_WR_RDMA_WRITE, m->data, m->mr->lkey, r->addr + RB_STAGE_HDR,
 			    r->rkey, size, &notice);
 	return ret < 0 ? ret : wait_ack(c, r, timeout_ms, ret_seq);
 }
