@@ -419,6 +419,31 @@ static void publish_server(const char *port)
 	_exit(bad);
 }
 
+/* A notice whose size word is above the capacity, or for an offer that does not exist. */
+static void lying_notice(struct sealbuf_rdma *c, struct sealbuf_rdma_mr *m, const struct sealbuf_rdma_remote *r,
+			 uint64_t size, uint32_t id, int want)
+{
+	uint64_t *word = (uint64_t *)m->data;
+	struct ibv_sge sge = { .addr = (uintptr_t)word, .length = 8, .lkey = m->mr->lkey };
+	struct ibv_send_wr wr = { .opcode = IBV_WR_RDMA_WRITE_WITH_IMM, .sg_list = &sge, .num_sge = 1,
+				  .imm_data = htobe32(id),
+				  .wr.rdma = { .remote_addr = r->addr, .rkey = r->rkey } };
+	int status = 0;
+
+	*word = htole64(size);
+	assert_int_equal(rb_transfer_tail(c, IBV_WR_RDMA_WRITE, m->data, m->mr->lkey, r->addr, r->rkey, 0, &wr), 0);
+	assert_int_equal(rb_wait_ack(c, id, 30000, &status, NULL), 0);
+	assert_int_equal(status, want);
+}
+
+/* The agent refuses both, and publishes nothing (the readers would count a torn read). */
+static void lying_writer(struct sealbuf_rdma *c, struct sealbuf_rdma_mr *m, const struct sealbuf_rdma_remote *r)
+{
+	lying_notice(c, m, r, PUB_CAPACITY + 8, r->id, -EFBIG);
+	lying_notice(c, m, r, UINT64_MAX, r->id, -EFBIG);
+	lying_notice(c, m, r, 8, r->id + 100, -ENOENT);
+}
+
 static void test_publish_torn(void **state)
 {
 	struct sealbuf_region *src = tl_region("src", PUB_CAPACITY, 0);
@@ -440,6 +465,7 @@ static void test_publish_torn(void **state)
 	tl_assert_fail(sealbuf_rdma_write(c, m, 0, &r, 0, 8), -EMEDIUMTYPE, SEALBUF_R_WRONG_KIND);
 	tl_assert_fail(sealbuf_rdma_publish(c, m, PUB_CAPACITY + 8, &r, 1000, NULL), -EFBIG,
 		       SEALBUF_R_TOO_LARGE);
+	lying_writer(c, m, &r);
 	for (uint64_t i = 0; i < n; i++) {
 		size_t size = pub_size(i);
 		for (size_t w = 0; w < size / 8; w++)
