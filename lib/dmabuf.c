@@ -8,6 +8,7 @@
 #include <linux/dma-buf.h>
 #include <linux/magic.h>
 
+#include "dmabuf.h"
 #include "internal.h"
 
 #define SYNC_FLAGS SEALBUF_SYNC_RW
@@ -23,25 +24,6 @@ int sb_dmabuf_check(int fd)
 	if (sfs.f_type != DMA_BUF_MAGIC)
 		return sb_fail(-EBADFD, SEALBUF_R_NOT_DMABUF, "fd %d is %s, not a dma-buf",
 			       fd, sb_describe_fd(fd, what, sizeof(what)));
-	return 0;
-}
-
-int sb_info_store(void *out, const void *filled, size_t min_sz, size_t our_sz)
-{
-	size_t sz;
-
-	if (!out)
-		return sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT, "info is NULL");
-	memcpy(&sz, out, sizeof(sz));
-	if (sz < min_sz)
-		return sb_fail(-EINVAL, SEALBUF_R_BAD_OPTS_SIZE,
-			       "info .sz is %zu, at least %zu expected (set it to sizeof the struct)",
-			       sz, min_sz);
-	/* A caller built against a newer header gets zeros in what we do not know. */
-	memcpy(out, filled, sz < our_sz ? sz : our_sz);
-	if (sz > our_sz)
-		memset((uint8_t *)out + our_sz, 0, sz - our_sz);
-	memcpy(out, &sz, sizeof(sz));
 	return 0;
 }
 

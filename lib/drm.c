@@ -12,6 +12,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "dmabuf.h"
 #include "internal.h"
 
 #ifdef SEALBUF_HAVE_LIBDRM

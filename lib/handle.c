@@ -9,7 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "header_format.h"
+#include "region.h"
 
 #define OPEN_FLAGS (SEALBUF_OPEN_RDONLY | SEALBUF_OPEN_KEEP_HANDLE)
 
@@ -133,7 +134,7 @@ static int open_fd(int fd, size_t size, const struct sealbuf_open_opts *o,
 	size_t file_size, page;
 	int ret;
 
-	if (kind > SEALBUF_KIND_MIRROR)
+	if (!sb_kind_valid(kind))
 		return sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT, "unknown region kind %u", kind);
 	ret = sb_check_memfd(fd, &file_size, &page);
 	if (ret == 0)
@@ -151,7 +152,7 @@ static int open_fd(int fd, size_t size, const struct sealbuf_open_opts *o,
 	r->kind = kind;
 	r->size = size;
 	ret = sb_region_map(r, file_size, writable);
-	if (ret == 0 && kind != SEALBUF_KIND_PLAIN)
+	if (ret == 0 && sb_kind_has_header(kind))
 		ret = sb_header_attach(r, size, page);
 	else if (ret == 0)
 		r->capacity = size;

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Reserved and mirror regions: writing a fresh header, and validating the
- * header of a region that came from another process (docs/header-format.md).
+ * header of a region that came from another process (docs/header-format.md;
+ * header_format.h has the layout).
  * The header is input from a peer: each field is read once, then checked.
  */
-#include "internal.h"
+#include "region.h"
 #include "seqlock.h"
 
 int sb_header_init(struct sealbuf_region *r, size_t capacity, size_t page)
@@ -138,11 +139,4 @@ void sb_header_note_rdonly(const struct sealbuf_region *r)
 {
 	if (r->hdr && r->writable)
 		atomic_store_explicit(&r->hdr->rdonly_waiters, htole32(1), memory_order_relaxed);
-}
-
-SEALBUF_EXPORT int sealbuf_region_reserve(size_t capacity,
-					  const struct sealbuf_create_opts *opts,
-					  struct sealbuf_region **ret_region)
-{
-	return sb_region_create_kind(SEALBUF_KIND_RESERVED, capacity, opts, ret_region);
 }

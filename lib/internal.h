@@ -1,5 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Private declarations shared by the library's files and its tools. */
+/*
+ * The library's private core: the export macro, kernel constants, and the
+ * helpers every file uses (errors, option structs, system calls, the sealing
+ * policy, the memory cgroup check). Only files under lib/ include it; each
+ * larger concept has its own private header (region.h, header_format.h,
+ * dmabuf.h, wire.h, and the export pipeline's export.h). See HACKING.md.
+ */
 #ifndef SEALBUF_INTERNAL_H
 #define SEALBUF_INTERNAL_H
 
@@ -22,102 +28,22 @@
 /* Kernel constants newer than some distributions' uAPI headers. */
 #ifndef MFD_NOEXEC_SEAL
 #define MFD_NOEXEC_SEAL 0x0008U
-/*
- * dmabuf.c: dma-buf helpers shared with udmabuf.c and drm.c. check: @fd is an
- * open dma-buf (else SEALBUF_R_NOT_DMABUF). info_store: fill an output struct
- * whose caller set .sz: copy at most that much of @filled, zero the rest.
- * memfd_name: the memfd's name ("memfd:NAME" without the prefix) in @buf.
- */
-int sb_dmabuf_check(int fd);
-/* DMA_BUF_SET_NAME_B on a known dma-buf, @name already checked. */
-int sb_dmabuf_name(int fd, const char *name);
-int sb_info_store(void *out, const void *filled, size_t min_sz, size_t our_sz);
-void sb_memfd_name(int fd, char *buf, size_t len);
-
 #endif
 #ifndef F_SEAL_FUTURE_WRITE
 #define F_SEAL_FUTURE_WRITE 0x0010
-/*
- * dmabuf.c: dma-buf helpers shared with udmabuf.c and drm.c. check: @fd is an
- * open dma-buf (else SEALBUF_R_NOT_DMABUF). info_store: fill an output struct
- * whose caller set .sz: copy at most that much of @filled, zero the rest.
- * memfd_name: the memfd's name ("memfd:NAME" without the prefix) in @buf.
- */
-int sb_dmabuf_check(int fd);
-/* DMA_BUF_SET_NAME_B on a known dma-buf, @name already checked. */
-int sb_dmabuf_name(int fd, const char *name);
-int sb_info_store(void *out, const void *filled, size_t min_sz, size_t our_sz);
-void sb_memfd_name(int fd, char *buf, size_t len);
-
 #endif
 #ifndef F_SEAL_EXEC
 #define F_SEAL_EXEC 0x0020
-/*
- * dmabuf.c: dma-buf helpers shared with udmabuf.c and drm.c. check: @fd is an
- * open dma-buf (else SEALBUF_R_NOT_DMABUF). info_store: fill an output struct
- * whose caller set .sz: copy at most that much of @filled, zero the rest.
- * memfd_name: the memfd's name ("memfd:NAME" without the prefix) in @buf.
- */
-int sb_dmabuf_check(int fd);
-/* DMA_BUF_SET_NAME_B on a known dma-buf, @name already checked. */
-int sb_dmabuf_name(int fd, const char *name);
-int sb_info_store(void *out, const void *filled, size_t min_sz, size_t our_sz);
-void sb_memfd_name(int fd, char *buf, size_t len);
-
 #endif
 #ifndef MFD_HUGE_SHIFT
 #define MFD_HUGE_SHIFT 26
-/*
- * dmabuf.c: dma-buf helpers shared with udmabuf.c and drm.c. check: @fd is an
- * open dma-buf (else SEALBUF_R_NOT_DMABUF). info_store: fill an output struct
- * whose caller set .sz: copy at most that much of @filled, zero the rest.
- * memfd_name: the memfd's name ("memfd:NAME" without the prefix) in @buf.
- */
-int sb_dmabuf_check(int fd);
-/* DMA_BUF_SET_NAME_B on a known dma-buf, @name already checked. */
-int sb_dmabuf_name(int fd, const char *name);
-int sb_info_store(void *out, const void *filled, size_t min_sz, size_t our_sz);
-void sb_memfd_name(int fd, char *buf, size_t len);
-
 #endif
 #ifndef MADV_POPULATE_READ
 #define MADV_POPULATE_READ 22
 #endif
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
-/*
- * dmabuf.c: dma-buf helpers shared with udmabuf.c and drm.c. check: @fd is an
- * open dma-buf (else SEALBUF_R_NOT_DMABUF). info_store: fill an output struct
- * whose caller set .sz: copy at most that much of @filled, zero the rest.
- * memfd_name: the memfd's name ("memfd:NAME" without the prefix) in @buf.
- */
-int sb_dmabuf_check(int fd);
-/* DMA_BUF_SET_NAME_B on a known dma-buf, @name already checked. */
-int sb_dmabuf_name(int fd, const char *name);
-int sb_info_store(void *out, const void *filled, size_t min_sz, size_t our_sz);
-void sb_memfd_name(int fd, char *buf, size_t len);
-
 #endif
-
-struct sb_header; /* header.c: the reserved-region header in shared memory */
-
-struct sealbuf_region {
-	int fd;                  /* the memfd, or -1 once the handle is closed */
-	enum sealbuf_kind kind;
-	bool writable;           /* this process's mapping is PROT_WRITE */
-	uint8_t *map;            /* whole mapping; NULL when nothing is mapped */
-	size_t map_size;         /* bytes mapped (== file size) */
-	uint8_t *data;           /* map, or the payload after the header page */
-	size_t size;             /* requested (plain) or last seen valid size */
-	size_t capacity;         /* bytes available at data */
-	struct sb_header *hdr;   /* reserved/mirror: header at map */
-	uint64_t seq;            /* reserved/mirror: last sequence seen */
-	void *mirror_src;        /* mirror: the caller's memory */
-	bool mirror_owner;       /* mirror: created here, so update/clear may run */
-	bool writing;            /* reserved: between write_begin and write_end */
-	int stall_ms;            /* reserved/mirror: stall timeout; 0 = default */
-	bool populated;          /* every page faulted in: udmabuf may pin them as they are */
-};
 
 /* error.c: record the reason for a failure, log it, and return @err (< 0). */
 int sb_fail_at(int err, enum sealbuf_reason reason, const char *file, int line,
@@ -134,6 +60,11 @@ void sb_log_at(int prio, const char *file, int line, const char *fn,
 /* opts.c: validate an extensible option struct; copy it into @out (zeroed). */
 int sb_opts_load(const void *opts, size_t min_sz, size_t our_sz, void *out);
 int sb_check_flags(uint32_t flags, uint32_t known, const char *what);
+/*
+ * Fill an output struct whose caller set .sz: copy at most that much of
+ * @filled, zero the rest (a caller built against a newer header).
+ */
+int sb_info_store(void *out, const void *filled, size_t min_sz, size_t our_sz);
 
 /* sys.c: each system call wrapped once; EINTR retried; -errno returned. */
 int sb_memfd_create(const char *name, unsigned int flags);
@@ -178,47 +109,5 @@ int sb_check_memfd(int fd, size_t *ret_file_size, size_t *ret_page);
  * cannot hold: the kernel would OOM-kill the caller instead of failing.
  */
 int sb_check_memcg_room(size_t bytes);
-
-/* handle.c: a new fd for @region (read-only reopen with SEALBUF_SHARE_RDONLY). */
-int sb_share_fd(const struct sealbuf_region *region, uint32_t flags, int *ret_fd);
-/* Whether @region may be shared with @flags. */
-int sb_share_check(const struct sealbuf_region *region, uint32_t flags);
-
-/* region.c */
-int sb_region_new(struct sealbuf_region **ret);
-int sb_region_map(struct sealbuf_region *r, size_t file_size, bool writable);
-int sb_memfd_new(size_t file_size, const struct sealbuf_create_opts *o, int *ret_fd);
-int sb_region_create_kind(enum sealbuf_kind kind, size_t size,
-			  const struct sealbuf_create_opts *opts,
-			  struct sealbuf_region **ret_region);
-int sb_create_opts_load(const struct sealbuf_create_opts *opts,
-			struct sealbuf_create_opts *out);
-/* File size of a region of @kind holding @size bytes (page-rounded). */
-int sb_file_size(enum sealbuf_kind kind, size_t size, size_t page, size_t *ret);
-
-/*
- * header.c: reserved and mirror regions. init writes a fresh header into a
- * new region's first page (of @page bytes); attach validates the header of a
- * region received from a peer, whose declared capacity is @capacity.
- */
-int sb_header_init(struct sealbuf_region *r, size_t capacity, size_t page);
-int sb_header_attach(struct sealbuf_region *r, size_t capacity, size_t page);
-/* A read-only handle of @r is going out: its holder cannot count itself as a waiter. */
-void sb_header_note_rdonly(const struct sealbuf_region *r);
-
-/* publish.c: the seqlock write of @size bytes from @src (writer checks done). */
-void sb_publish(struct sealbuf_region *r, const void *src, size_t size);
-
-/*
- * dmabuf.c: dma-buf helpers shared with udmabuf.c and drm.c. check: @fd is an
- * open dma-buf (else SEALBUF_R_NOT_DMABUF). info_store: fill an output struct
- * whose caller set .sz: copy at most that much of @filled, zero the rest.
- * memfd_name: the memfd's name ("memfd:NAME" without the prefix) in @buf.
- */
-int sb_dmabuf_check(int fd);
-/* DMA_BUF_SET_NAME_B on a known dma-buf, @name already checked. */
-int sb_dmabuf_name(int fd, const char *name);
-int sb_info_store(void *out, const void *filled, size_t min_sz, size_t our_sz);
-void sb_memfd_name(int fd, char *buf, size_t len);
 
 #endif

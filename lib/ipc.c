@@ -8,7 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "region.h"
 #include "wire.h"
 
 /* Room for a few fds: more than one is already an error, the rest the kernel drops. */
@@ -81,7 +81,7 @@ SEALBUF_EXPORT int sealbuf_region_send(int sock, const struct sealbuf_region *re
 		fd = region->fd;
 	w.kind = region->kind;
 	w.flags = rdonly ? SB_WIRE_RDONLY : 0;
-	w.size = region->kind == SEALBUF_KIND_PLAIN ? region->size : region->capacity;
+	w.size = sb_kind_has_header(region->kind) ? region->capacity : region->size;
 	w.file_size = region->map_size;
 	sb_wire_encode(&w, buf);
 	r = send_msg(sock, fd, buf, sizeof(buf));

@@ -1,38 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Mirror regions: a header and a copy of caller memory (compiler coverage
- * counters, typically), republished by sealbuf_region_update(). Always
- * prefaulted: first touch of fresh pages runs several times slower than
- * memcpy (kernel.md), and update() must run at memcpy speed.
+ * counters, typically), republished by sealbuf_region_update(). create.c
+ * makes them (sealbuf_region_mirror); only that process may update or clear.
  */
-#include "internal.h"
-
-SEALBUF_EXPORT int sealbuf_region_mirror(void *data, size_t size,
-					 const struct sealbuf_create_opts *opts,
-					 struct sealbuf_region **ret_region)
-{
-	struct sealbuf_create_opts o;
-	struct sealbuf_region *r;
-	int ret;
-
-	if (!ret_region)
-		return sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT, "ret_region is NULL");
-	if (!data && size)
-		return sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT, "data is NULL and size %zu", size);
-	ret = sb_create_opts_load(opts, &o);
-	if (ret < 0)
-		return ret;
-	o.sz = sizeof(o);
-	o.flags |= SEALBUF_CREATE_PREFAULT;
-	ret = sb_region_create_kind(SEALBUF_KIND_MIRROR, size, &o, &r);
-	if (ret < 0)
-		return ret;
-	r->mirror_src = data;
-	r->mirror_owner = true;
-	sb_publish(r, data, size);
-	*ret_region = r;
-	return 0;
-}
+#include "region.h"
 
 static int check_owner(const struct sealbuf_region *r, const char *what)
 {

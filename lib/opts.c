@@ -36,3 +36,22 @@ int sb_check_flags(uint32_t flags, uint32_t known, const char *what)
 			       "%s: unknown flag bits 0x%x", what, flags & ~known);
 	return 0;
 }
+
+int sb_info_store(void *out, const void *filled, size_t min_sz, size_t our_sz)
+{
+	size_t sz;
+
+	if (!out)
+		return sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT, "info is NULL");
+	memcpy(&sz, out, sizeof(sz));
+	if (sz < min_sz)
+		return sb_fail(-EINVAL, SEALBUF_R_BAD_OPTS_SIZE,
+			       "info .sz is %zu, at least %zu expected (set it to sizeof the struct)",
+			       sz, min_sz);
+	/* A caller built against a newer header gets zeros in what we do not know. */
+	memcpy(out, filled, sz < our_sz ? sz : our_sz);
+	if (sz > our_sz)
+		memset((uint8_t *)out + our_sz, 0, sz - our_sz);
+	memcpy(out, &sz, sizeof(sz));
+	return 0;
+}

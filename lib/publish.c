@@ -6,11 +6,11 @@
  * it. Readers never trust the header: size is checked against the capacity
  * validated at open, every time, and every wait is bounded.
  */
-#include "internal.h"
+#include "region.h"
 #include "seqlock.h"
 
 #define READ_TRIES 100              /* copies spoiled by the writer before -EAGAIN */
-#define SPIN_NS 50000u              /* spin this long before sleeping (kernel.md: wake ~70 us) */
+#define SPIN_NS 50000u              /* spin this long before sleeping (a futex wake: ~70 us) */
 #define SPIN_YIELD_EVERY 16         /* pauses between sched_yield()s while spinning */
 #define STALL_MS_DEFAULT 1000       /* one update in progress this long: writer stalled */
 #define POLL_NS 10000000u           /* read-only reader nobody wakes: look every 10 ms */
@@ -166,7 +166,8 @@ SEALBUF_EXPORT int sealbuf_region_write_end(struct sealbuf_region *r, size_t siz
 
 /*
  * Spin before sleeping: a cross-CPU futex wake costs tens of microseconds
- * here (kernel.md), a publish seen while spinning about one. Yielding every
+ * (tools/bench/bench-publish.c measures it), a publish seen while spinning
+ * about one. Yielding every
  * few pauses lets a writer that shares this CPU run and publish, instead of
  * waiting out our spin: measured on 2 vCPUs, 1 us either way, against 50 us
  * (pure spin, same CPU) or 30-40 us (futex only, across CPUs).

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Regions: creating the sealed memfd, mapping it, and the accessors. */
+/*
+ * The region object: its kinds and their file layout, making and mapping
+ * one, freeing it, and the accessors. create.c makes new regions of each
+ * kind; handle.c opens received ones.
+ */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,36 +13,16 @@
 #include <unistd.h>
 #include <linux/magic.h>
 
-#include "internal.h"
+#include "region.h"
 
-#define CREATE_FLAGS                                                           \
-	(SEALBUF_CREATE_PREFAULT | SEALBUF_CREATE_NORESERVE | SEALBUF_CREATE_HUGETLB)
-
-int sb_create_opts_load(const struct sealbuf_create_opts *opts,
-			struct sealbuf_create_opts *o)
+bool sb_kind_valid(uint32_t kind)
 {
-	int r = sb_opts_load(opts, offsetof(struct sealbuf_create_opts, flags),
-			     sizeof(*o), o);
+	return kind >= SEALBUF_KIND_PLAIN && kind <= SEALBUF_KIND_MIRROR;
+}
 
-	if (r < 0)
-		return r;
-	r = sb_check_flags(o->flags, CREATE_FLAGS, "create flags");
-	if (r < 0)
-		return r;
-	if (!o->name)
-		o->name = "sealbuf";
-	if (strlen(o->name) > SEALBUF_NAME_MAX)
-		return sb_fail(-ENAMETOOLONG, SEALBUF_R_NAME_TOO_LONG,
-			       "region name is %zu bytes, at most %d allowed",
-			       strlen(o->name), SEALBUF_NAME_MAX);
-	if (o->huge_page_shift && !(o->flags & SEALBUF_CREATE_HUGETLB))
-		return sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT,
-			       "huge_page_shift given without SEALBUF_CREATE_HUGETLB");
-	if (o->huge_page_shift && (o->huge_page_shift < 12 || o->huge_page_shift > 40))
-		return sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT,
-			       "huge_page_shift %u is not a huge page size",
-			       o->huge_page_shift);
-	return 0;
+bool sb_kind_has_header(enum sealbuf_kind kind)
+{
+	return kind != SEALBUF_KIND_PLAIN;
 }
 
 int sb_file_size(enum sealbuf_kind kind, size_t size, size_t page, size_t *ret)
@@ -46,113 +30,16 @@ int sb_file_size(enum sealbuf_kind kind, size_t size, size_t page, size_t *ret)
 	size_t rounded;
 
 	if (!sb_round_up(size, page, &rounded) ||
-	    (kind != SEALBUF_KIND_PLAIN && rounded > SIZE_MAX - page))
+	    (sb_kind_has_header(kind) && rounded > SIZE_MAX - page))
 		return sb_fail(-EOVERFLOW, SEALBUF_R_SIZE_OVERFLOW,
 			       "size %zu overflows when rounded to %zu-byte pages",
 			       size, page);
 	/* Reserved and mirror regions put their header in a page of its own. */
-	*ret = kind == SEALBUF_KIND_PLAIN ? rounded : rounded + page;
+	*ret = sb_kind_has_header(kind) ? rounded + page : rounded;
 	if (*ret > (size_t)INT64_MAX)
 		return sb_fail(-EFBIG, SEALBUF_R_TOO_LARGE,
 			       "size %zu is above the largest file size", size);
 	return 0;
-}
-
-/* Sum of the /proc/meminfo fields named in @keys ("MemTotal:"), in bytes. */
-static size_t meminfo(const char *const *keys, size_t n)
-{
-	char line[128];
-	size_t total = 0;
-	FILE *f = fopen("/proc/meminfo", "re");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		for (size_t i = 0; i < n; i++)
-			if (!strncmp(line, keys[i], strlen(keys[i])))
-				total += strtoull(line + strlen(keys[i]), NULL, 10) << 10;
-	fclose(f);
-	return total;
-}
-
-static size_t default_huge_page(void)
-{
-	static const char *const f[] = { "Hugepagesize:" };
-	size_t sz = meminfo(f, 1);
-
-	return sz ? sz : 2u << 20;
-}
-
-/*
- * memfds live on an unlimited internal tmpfs: reserving more than the machine
- * has would push it into the OOM killer instead of failing. Refuse up front.
- */
-static int check_fits_memory(size_t file_size)
-{
-	static const char *const f[] = { "MemTotal:", "SwapTotal:" };
-	static size_t total; /* read once: creating regions must stay cheap */
-
-	if (!total)
-		total = meminfo(f, 2);
-
-	if (total && file_size > total)
-		return sb_fail(-EFBIG, SEALBUF_R_TOO_LARGE,
-			       "%zu bytes is more than this machine's memory and swap (%zu bytes)",
-			       file_size, total);
-	return 0;
-}
-
-/*
- * Growing a file past RLIMIT_FSIZE does not just fail: the kernel also sends
- * SIGXFSZ, whose default action kills the caller. Refuse before ftruncate.
- */
-static int check_fsize_limit(size_t file_size)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_FSIZE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
-	    file_size <= rl.rlim_cur)
-		return 0;
-	return sb_fail(-EFBIG, SEALBUF_R_TOO_LARGE,
-		       "%zu bytes is above this process's file size limit (RLIMIT_FSIZE %llu bytes)",
-		       file_size, (unsigned long long)rl.rlim_cur);
-}
-
-static size_t create_page_size(const struct sealbuf_create_opts *o)
-{
-	if (!(o->flags & SEALBUF_CREATE_HUGETLB))
-		return sb_page_size();
-	return o->huge_page_shift ? (size_t)1 << o->huge_page_shift : default_huge_page();
-}
-
-static int memfd_flags(const struct sealbuf_create_opts *o)
-{
-	int flags = MFD_CLOEXEC | MFD_ALLOW_SEALING;
-
-	if (o->flags & SEALBUF_CREATE_HUGETLB)
-		flags |= MFD_HUGETLB | (o->huge_page_shift << MFD_HUGE_SHIFT);
-	return flags;
-}
-
-/* memfd_create, with MFD_NOEXEC_SEAL where the kernel knows it (6.3+). */
-static int memfd_open(const struct sealbuf_create_opts *o)
-{
-	static int noexec = MFD_NOEXEC_SEAL; /* cleared once the kernel refuses it */
-	int fd = sb_memfd_create(o->name, memfd_flags(o) | noexec);
-
-	if (fd == -EINVAL && noexec) {
-		fd = sb_memfd_create(o->name, memfd_flags(o));
-		if (fd >= 0 && !(o->flags & SEALBUF_CREATE_HUGETLB)) {
-			noexec = 0;
-			sb_log(LOG_INFO, "kernel lacks MFD_NOEXEC_SEAL; regions stay non-executable by mode only");
-		}
-	}
-	if (fd == -EINVAL && (o->flags & SEALBUF_CREATE_HUGETLB))
-		return sb_fail(-EOPNOTSUPP, SEALBUF_R_NOT_SUPPORTED,
-			       "memfd_create(MFD_HUGETLB): the kernel has no hugetlbfs of that page size");
-	if (fd < 0)
-		return sb_fail_sys(fd, "memfd_create");
-	return fd;
 }
 
 /* Free huge pages of @page bytes, from sysfs; -1 when unknown. */
@@ -176,57 +63,13 @@ static long free_huge_pages(size_t page)
  * Huge pages come only from the pool root reserved: say how many are needed,
  * how many are free, and where to reserve them.
  */
-static int fail_huge_pages(size_t bytes, size_t page)
+int sb_fail_huge_pages(size_t bytes, size_t page)
 {
 	return sb_fail(-ENOMEM, SEALBUF_R_HUGETLB_NO_PAGES,
 		       "%zu bytes need %zu huge pages of %zu KiB, %ld free: reserve them as root in "
 		       "/sys/kernel/mm/hugepages/hugepages-%zukB/nr_hugepages (the default size: "
 		       "/proc/sys/vm/nr_hugepages; for good: vm.nr_hugepages in /etc/sysctl.d)",
 		       bytes, bytes / page, page >> 10, free_huge_pages(page), page >> 10);
-}
-
-static int reserve(int fd, size_t file_size, const struct sealbuf_create_opts *o)
-{
-	int r = sb_fallocate(fd, (off_t)file_size);
-	bool huge = o->flags & SEALBUF_CREATE_HUGETLB;
-
-	if (r == 0)
-		return 0;
-	if (huge && (r == -ENOSPC || r == -ENOMEM))
-		return fail_huge_pages(file_size, create_page_size(o));
-	if (r == -ENOSPC || r == -ENOMEM)
-		return sb_fail(r, SEALBUF_R_NO_MEMORY,
-			       "cannot reserve %zu bytes: %s (tmpfs or memory cgroup full)",
-			       file_size, strerror(-r));
-	if (r == -EFBIG)
-		return sb_fail(r, SEALBUF_R_TOO_LARGE, "%zu bytes is above the file size limit",
-			       file_size);
-	return sb_fail_sys(r, "fallocate");
-}
-
-int sb_memfd_new(size_t file_size, const struct sealbuf_create_opts *o, int *ret_fd)
-{
-	int fd, r;
-
-	fd = memfd_open(o);
-	if (fd < 0)
-		return fd;
-	r = sb_ftruncate(fd, (off_t)file_size);
-	if (r == -EFBIG || r == -EINVAL)
-		r = sb_fail(-EFBIG, SEALBUF_R_TOO_LARGE,
-			    "%zu bytes is above the largest memfd", file_size);
-	else if (r < 0)
-		r = sb_fail_sys(r, "ftruncate");
-	if (r == 0 && file_size && !(o->flags & SEALBUF_CREATE_NORESERVE))
-		r = reserve(fd, file_size, o);
-	if (r == 0)
-		r = sb_seal(fd);
-	if (r < 0) {
-		sb_close(fd);
-		return r;
-	}
-	*ret_fd = fd;
-	return 0;
 }
 
 int sb_region_new(struct sealbuf_region **ret)
@@ -236,6 +79,7 @@ int sb_region_new(struct sealbuf_region **ret)
 	if (!r)
 		return sb_fail(-ENOMEM, SEALBUF_R_NO_MEMORY, "out of memory");
 	r->fd = -1;
+	r->populated = &r->populated_store;
 	*ret = r;
 	return 0;
 }
@@ -269,7 +113,7 @@ int sb_region_map(struct sealbuf_region *r, size_t file_size, bool writable)
 	ret = sb_mmap(file_size, prot, r->fd, &p);
 	/* A shared hugetlbfs mapping reserves its huge pages: ENOMEM means none left. */
 	if (ret == -ENOMEM && fd_huge_page(r->fd))
-		return fail_huge_pages(file_size, fd_huge_page(r->fd));
+		return sb_fail_huge_pages(file_size, fd_huge_page(r->fd));
 	if (ret == -ENOMEM)
 		return sb_fail(ret, SEALBUF_R_NO_MEMORY,
 			       "cannot map %zu bytes: address space or map count exhausted",
@@ -289,78 +133,6 @@ int sb_region_map(struct sealbuf_region *r, size_t file_size, bool writable)
 	r->data = p;
 	r->capacity = file_size;
 	return 0;
-}
-
-static void prefault(struct sealbuf_region *r)
-{
-	size_t page = sb_page_size();
-
-	if (!r->map)
-		return;
-	/* Before 5.14: touch each page (the memory is fresh, so zero stays zero). */
-	if (sb_madvise(r->map, r->map_size, MADV_POPULATE_WRITE) < 0)
-		for (size_t off = 0; off < r->map_size; off += page)
-			((volatile uint8_t *)r->map)[off] = 0;
-	r->populated = true;
-}
-
-/* Make the memfd, map it, and give it a header when its kind has one. */
-static int create_kind(enum sealbuf_kind kind, size_t size,
-		       const struct sealbuf_create_opts *opts,
-		       struct sealbuf_region **ret_region)
-{
-	struct sealbuf_create_opts o;
-	struct sealbuf_region *r = NULL;
-	size_t file_size;
-	int ret;
-
-	if (!ret_region)
-		return sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT, "ret_region is NULL");
-	ret = sb_create_opts_load(opts, &o);
-	if (ret == 0)
-		ret = sb_file_size(kind, size, create_page_size(&o), &file_size);
-	if (ret == 0 && !(o.flags & SEALBUF_CREATE_HUGETLB))
-		ret = check_fits_memory(file_size);
-	if (ret == 0)
-		ret = check_fsize_limit(file_size);
-	if (ret == 0 && file_size &&
-	    !(o.flags & (SEALBUF_CREATE_HUGETLB | SEALBUF_CREATE_NORESERVE)))
-		ret = sb_check_memcg_room(file_size);
-	if (ret == 0)
-		ret = sb_region_new(&r);
-	if (ret < 0)
-		return ret;
-	r->kind = kind;
-	r->size = size;
-	ret = sb_memfd_new(file_size, &o, &r->fd);
-	if (ret == 0)
-		ret = sb_region_map(r, file_size, true);
-	if (ret == 0 && (o.flags & SEALBUF_CREATE_PREFAULT))
-		prefault(r);
-	if (ret == 0 && kind != SEALBUF_KIND_PLAIN)
-		ret = sb_header_init(r, size, create_page_size(&o));
-	if (ret < 0) {
-		sealbuf_region_free(r);
-		return ret;
-	}
-	if (kind == SEALBUF_KIND_PLAIN)
-		r->capacity = size;
-	*ret_region = r;
-	return 0;
-}
-
-SEALBUF_EXPORT int sealbuf_region_create(size_t size,
-					 const struct sealbuf_create_opts *opts,
-					 struct sealbuf_region **ret_region)
-{
-	return create_kind(SEALBUF_KIND_PLAIN, size, opts, ret_region);
-}
-
-int sb_region_create_kind(enum sealbuf_kind kind, size_t size,
-			  const struct sealbuf_create_opts *opts,
-			  struct sealbuf_region **ret_region)
-{
-	return create_kind(kind, size, opts, ret_region);
 }
 
 SEALBUF_EXPORT void sealbuf_region_free(struct sealbuf_region *r)

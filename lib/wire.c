@@ -5,7 +5,7 @@
  */
 #include <endian.h>
 
-#include "internal.h"
+#include "region.h"
 #include "wire.h"
 
 static void put16(uint8_t *p, uint16_t v) { v = htole16(v); memcpy(p, &v, 2); }
@@ -28,7 +28,7 @@ void sb_wire_encode(const struct sb_wire *w, uint8_t out[SB_WIRE_LEN])
 
 static int check_fields(const struct sb_wire *w)
 {
-	if (w->kind < SEALBUF_KIND_PLAIN || w->kind > SEALBUF_KIND_MIRROR)
+	if (!sb_kind_valid(w->kind))
 		return sb_fail(-EBADMSG, SEALBUF_R_BAD_MESSAGE,
 			       "message names region kind %u, which does not exist", w->kind);
 	if (w->flags & ~SB_WIRE_RDONLY)

@@ -15,7 +15,7 @@
 
 #include <linux/udmabuf.h>
 
-#include "internal.h"
+#include "region.h" /* r->map: the header page the device must not reach */
 #include "testlib.h"
 
 #define MIB (1u << 20)

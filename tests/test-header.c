@@ -143,7 +143,7 @@ static void write_and_read(void **state)
 		assert_int_equal(sealbuf_region_read_check(rd), 0);
 	}
 	/* In place: data comes from the payload itself. */
-	assert_int_equal(sealbuf_region_write(w, sealbuf_region_data(w) + 1, 50), 0);
+	assert_int_equal(sealbuf_region_write(w, (uint8_t *)sealbuf_region_data(w) + 1, 50), 0);
 	free(src);
 	sealbuf_region_free(rd);
 	sealbuf_region_free(w);

@@ -23,13 +23,13 @@
 #include <unistd.h>
 
 #include "fuzz-common.h"
-#include "internal.h"
+#include "region.h" /* w->map: the header bytes a hostile peer writes */
 
 #define MAX_CAP (3 * 4096 + 255)
 
 static uint8_t mirrored[MAX_CAP], buf[MAX_CAP + 64];
 
-/* Header fields by offset and width (lib/seqlock.h), for op 1. */
+/* Header fields by offset and width (lib/header_format.h), for op 1. */
 static const struct {
 	uint8_t off, len;
 } fields[] = { { 0, 4 }, { 4, 2 }, { 6, 2 }, { 8, 4 },	{ 12, 4 }, { 16, 8 },

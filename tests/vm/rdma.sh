@@ -2,12 +2,12 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # RDMA in one guest (tools/vm/run --rdma: rxe0 on a dummy netdev at 10.77.0.1):
-#   rdma.sh TEST_RDMA SEALBUF_TOOL
+#   rdma.sh SEALBUF_TOOL TEST_RDMA
 # the library's tests, then the tool: doctor sees rxe0, `sealbuf rdma serve` gives a file to
 # `sealbuf rdma fetch` byte for byte, and fetch from a port nobody serves fails as unreachable.
 set -u
 [ "${SEALBUF_IN_VM:-}" = 1 ] || { echo "SKIP: not in the VM: run me through tools/vm/run --rdma"; exit 77; }
-test_rdma=$1 tool=$2
+tool=$1 test_rdma=$2
 failed=0
 "$test_rdma" || failed=1
 

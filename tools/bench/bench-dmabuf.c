@@ -114,7 +114,7 @@ static void bench_export(const struct bench *b, size_t mib)
 
 /*
  * The first export of a region nobody has touched: sealbuf faults every page
- * in before the kernel pins it (lib/udmabuf.c says why), once per region.
+ * in before the kernel pins it (lib/populate.c says why), once per region.
  */
 static void bench_fresh(const struct bench *b, size_t mib)
 {

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The region object behind the opaque struct sealbuf_region, and the private
+ * calls that map, share, populate and publish it. Its kinds: region.c;
+ * making one: create.c; opening a received one: handle.c.
+ */
+#ifndef SEALBUF_REGION_H
+#define SEALBUF_REGION_H
+
+#include "internal.h"
+
+struct sb_header; /* header_format.h: the reserved-region header in shared memory */
+
+struct sealbuf_region {
+	int fd;                  /* the memfd, or -1 once the handle is closed */
+	enum sealbuf_kind kind;
+	bool writable;           /* this process's mapping is PROT_WRITE */
+	uint8_t *map;            /* whole mapping; NULL when nothing is mapped */
+	size_t map_size;         /* bytes mapped (== file size) */
+	uint8_t *data;           /* map, or the payload after the header page */
+	size_t size;             /* requested (plain) or last seen valid size */
+	size_t capacity;         /* bytes available at data */
+	struct sb_header *hdr;   /* reserved/mirror: header at map */
+	uint64_t seq;            /* reserved/mirror: last sequence seen */
+	void *mirror_src;        /* mirror: the caller's memory */
+	bool mirror_owner;       /* mirror: created here, so update/clear may run */
+	bool writing;            /* reserved: between write_begin and write_end */
+	int stall_ms;            /* reserved/mirror: stall timeout; 0 = default */
+	/*
+	 * Every page faulted in: udmabuf may pin them as they are. populate.c
+	 * alone reads and sets it. It is a fact about the shared pages, not
+	 * the handle, so an export of a const region records it: through this
+	 * pointer to populated_store (set by sb_region_new), not a cast.
+	 */
+	bool *populated;
+	bool populated_store;
+};
+
+/* handle.c: a new fd for @region (read-only reopen with SEALBUF_SHARE_RDONLY). */
+int sb_share_fd(const struct sealbuf_region *region, uint32_t flags, int *ret_fd);
+/* Whether @region may be shared with @flags. */
+int sb_share_check(const struct sealbuf_region *region, uint32_t flags);
+
+/* region.c: the kinds. Valid: a kind this library knows (a peer's message may lie). */
+bool sb_kind_valid(uint32_t kind);
+/* Reserved and mirror regions start with a header page (header_format.h). */
+bool sb_kind_has_header(enum sealbuf_kind kind);
+/* File size of a region of @kind holding @size bytes (page-rounded). */
+int sb_file_size(enum sealbuf_kind kind, size_t size, size_t page, size_t *ret);
+
+/* region.c: the object. new: empty, no fd; map: map its fd (of @file_size bytes). */
+int sb_region_new(struct sealbuf_region **ret);
+int sb_region_map(struct sealbuf_region *r, size_t file_size, bool writable);
+/* @bytes need huge pages of @page bytes that the pool lacks: say how to reserve them. */
+int sb_fail_huge_pages(size_t bytes, size_t page);
+
+/* populate.c: fault in all of a fresh region for writing (SEALBUF_CREATE_PREFAULT). */
+void sb_prefault(struct sealbuf_region *r);
+
+/* publish.c: the seqlock write of @size bytes from @src (writer checks done). */
+void sb_publish(struct sealbuf_region *r, const void *src, size_t size);
+
+#endif
