@@ -335,6 +335,7 @@ static void memlock_client(const char *port)
 	CHECK(sealbuf_last_reason() == SEALBUF_R_MEMLOCK_LIMIT);
 	CHECK(strstr(sealbuf_last_error(), "RLIMIT_MEMLOCK is 8388608 bytes") != NULL);
 	printf("memlock: %s\n", sealbuf_last_error());
+	fflush(stdout);
 	/* Within the limit it works. */
 	CHECK(sealbuf_rdma_register(c, small, NULL, &m) == 0);
 	sealbuf_rdma_free(c);
