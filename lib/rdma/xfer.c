@@ -110,24 +110,26 @@ static int check_xfer(struct sealbuf_rdma *c, const struct sealbuf_rdma_mr *m, u
 	return ret;
 }
 
+static int xfer(struct sealbuf_rdma *c, const struct sealbuf_rdma_mr *m, uint64_t off,
+		const struct sealbuf_rdma_remote *r, uint64_t roff, uint64_t len, enum ibv_wr_opcode op)
+{
+	int ret = check_xfer(c, m, off, r, roff, len, op == IBV_WR_RDMA_WRITE);
+
+	return ret < 0 ? ret : rb_transfer(c, op, m->data + off, m->mr->lkey, r->addr + roff, r->rkey, len);
+}
+
 RB_EXPORT int sealbuf_rdma_write(struct sealbuf_rdma *c, const struct sealbuf_rdma_mr *m,
 				 uint64_t off, const struct sealbuf_rdma_remote *r, uint64_t roff,
 				 uint64_t len)
 {
-	int ret = check_xfer(c, m, off, r, roff, len, true);
-
-	return ret < 0 ? ret : rb_transfer(c, IBV_WR_RDMA_WRITE, m->data + off, m->mr->lkey,
-					   r->addr + roff, r->rkey, len);
+	return xfer(c, m, off, r, roff, len, IBV_WR_RDMA_WRITE);
 }
 
 RB_EXPORT int sealbuf_rdma_read(struct sealbuf_rdma *c, const struct sealbuf_rdma_mr *m,
 				uint64_t off, const struct sealbuf_rdma_remote *r, uint64_t roff,
 				uint64_t len)
 {
-	int ret = check_xfer(c, m, off, r, roff, len, false);
-
-	return ret < 0 ? ret : rb_transfer(c, IBV_WR_RDMA_READ, m->data + off, m->mr->lkey,
-					   r->addr + roff, r->rkey, len);
+	return xfer(c, m, off, r, roff, len, IBV_WR_RDMA_READ);
 }
 
 /* ------------------------------------------------------------------------ */
