@@ -237,24 +237,44 @@ static int connect_id(struct sealbuf_rdma *c, const struct addrinfo *ai, int tim
 	return ret;
 }
 
+/*
+ * An option struct of @our_sz bytes (libbpf's OPTS): NULL means defaults; a
+ * larger one from a newer header is accepted if the fields we lack are zero.
+ */
+int rb_opts_load(const void *opts, size_t our_sz, void *out)
+{
+	const uint8_t *p = opts;
+	size_t sz;
+
+	memset(out, 0, our_sz);
+	if (!opts)
+		return 0;
+	memcpy(&sz, opts, sizeof(sz));
+	if (sz < our_sz)
+		return rb_fail(-EINVAL, SEALBUF_R_BAD_OPTS_SIZE,
+			       "options .sz is %zu, at least %zu expected (use SEALBUF_OPTS)", sz, our_sz);
+	for (size_t i = our_sz; i < sz; i++)
+		if (p[i])
+			return rb_fail(-EINVAL, SEALBUF_R_BAD_OPTS_SIZE,
+				       "options set a field at byte %zu that this version does not know", i);
+	memcpy(out, opts, our_sz);
+	return 0;
+}
+
 static int opts_timeout(const struct sealbuf_rdma_opts *opts, int *ret_timeout)
 {
-	struct sealbuf_rdma_opts o = { 0 };
+	struct sealbuf_rdma_opts o;
+	int ret = rb_opts_load(opts, sizeof(o), &o);
 
-	if (opts) {
-		if (opts->sz < offsetof(struct sealbuf_rdma_opts, flags) + sizeof(o.flags))
-			return rb_fail(-EINVAL, SEALBUF_R_BAD_OPTS_SIZE,
-				       "options .sz is %zu, at least %zu expected (use SEALBUF_OPTS)",
-				       opts->sz, sizeof(o));
-		o = *opts;
-	}
+	if (ret < 0)
+		return ret;
 	if (o.flags)
 		return rb_fail(-EINVAL, SEALBUF_R_UNKNOWN_FLAGS, "unknown flag bits 0x%x", o.flags);
 	*ret_timeout = rb_timeout(o.timeout_ms);
 	return 0;
 }
 
-RB_EXPORT int sealbuf_rdma_connect(const char *host, const char *port,
+SEALBUF_EXPORT int sealbuf_rdma_connect(const char *host, const char *port,
 				   const struct sealbuf_rdma_opts *opts,
 				   struct sealbuf_rdma **ret_conn)
 {
@@ -284,7 +304,7 @@ RB_EXPORT int sealbuf_rdma_connect(const char *host, const char *port,
 	return 0;
 }
 
-RB_EXPORT int sealbuf_rdma_listen(const char *host, const char *port,
+SEALBUF_EXPORT int sealbuf_rdma_listen(const char *host, const char *port,
 				  const struct sealbuf_rdma_opts *opts,
 				  struct sealbuf_rdma_listener **ret_listener)
 {
@@ -322,7 +342,7 @@ RB_EXPORT int sealbuf_rdma_listen(const char *host, const char *port,
 	return 0;
 }
 
-RB_EXPORT void sealbuf_rdma_listener_free(struct sealbuf_rdma_listener *l)
+SEALBUF_EXPORT void sealbuf_rdma_listener_free(struct sealbuf_rdma_listener *l)
 {
 	if (!l)
 		return;
@@ -353,7 +373,7 @@ static int accept_id(struct sealbuf_rdma *c, struct rdma_cm_id *id, int timeout_
 	return ret;
 }
 
-RB_EXPORT int sealbuf_rdma_accept(struct sealbuf_rdma_listener *l, int timeout_ms,
+SEALBUF_EXPORT int sealbuf_rdma_accept(struct sealbuf_rdma_listener *l, int timeout_ms,
 				  struct sealbuf_rdma **ret_conn)
 {
 	struct rdma_cm_id *id = NULL;
@@ -383,7 +403,7 @@ RB_EXPORT int sealbuf_rdma_accept(struct sealbuf_rdma_listener *l, int timeout_m
 	return 0;
 }
 
-RB_EXPORT uint64_t sealbuf_rdma_max_msg_size(const struct sealbuf_rdma *c)
+SEALBUF_EXPORT uint64_t sealbuf_rdma_max_msg_size(const struct sealbuf_rdma *c)
 {
 	return c ? c->max_msg : 0;
 }
@@ -402,7 +422,7 @@ static void free_queues(struct sealbuf_rdma *c)
 		ibv_dealloc_pd(c->pd);
 }
 
-RB_EXPORT void sealbuf_rdma_free(struct sealbuf_rdma *c)
+SEALBUF_EXPORT void sealbuf_rdma_free(struct sealbuf_rdma *c)
 {
 	if (!c)
 		return;

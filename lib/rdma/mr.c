@@ -16,14 +16,10 @@
 static int load_opts(const struct sealbuf_rdma_register_opts *opts,
 		     struct sealbuf_rdma_register_opts *o)
 {
-	memset(o, 0, sizeof(*o));
-	if (!opts)
-		return 0;
-	if (opts->sz < sizeof(*o))
-		return rb_fail(-EINVAL, SEALBUF_R_BAD_OPTS_SIZE,
-			       "options .sz is %zu, at least %zu expected (use SEALBUF_OPTS)",
-			       opts->sz, sizeof(*o));
-	*o = *opts;
+	int ret = rb_opts_load(opts, sizeof(*o), o);
+
+	if (ret < 0)
+		return ret;
 	if (o->access & ~KNOWN_ACCESS || o->flags & ~SEALBUF_RDMA_REGISTER_DMABUF)
 		return rb_fail(-EINVAL, SEALBUF_R_UNKNOWN_FLAGS, "unknown access 0x%x or flag 0x%x bits",
 			       o->access & ~KNOWN_ACCESS, o->flags & ~SEALBUF_RDMA_REGISTER_DMABUF);
@@ -167,7 +163,7 @@ static int reg(struct sealbuf_rdma_mr *m, uint32_t flags)
 	return ret;
 }
 
-RB_EXPORT int sealbuf_rdma_register(struct sealbuf_rdma *c, struct sealbuf_region *region,
+SEALBUF_EXPORT int sealbuf_rdma_register(struct sealbuf_rdma *c, struct sealbuf_region *region,
 				    const struct sealbuf_rdma_register_opts *opts,
 				    struct sealbuf_rdma_mr **ret_mr)
 {
@@ -209,7 +205,7 @@ void rb_mr_unlink(struct sealbuf_rdma_mr *m)
 		}
 }
 
-RB_EXPORT void sealbuf_rdma_mr_free(struct sealbuf_rdma_mr *m)
+SEALBUF_EXPORT void sealbuf_rdma_mr_free(struct sealbuf_rdma_mr *m)
 {
 	if (!m)
 		return;
@@ -225,7 +221,7 @@ RB_EXPORT void sealbuf_rdma_mr_free(struct sealbuf_rdma_mr *m)
 	free(m);
 }
 
-RB_EXPORT bool sealbuf_rdma_mr_dmabuf(const struct sealbuf_rdma_mr *m)
+SEALBUF_EXPORT bool sealbuf_rdma_mr_dmabuf(const struct sealbuf_rdma_mr *m)
 {
 	return m && m->dmabuf_fd >= 0;
 }

@@ -32,7 +32,7 @@ void rb_offer_encode(const struct sealbuf_rdma_mr *m, const char *name, struct r
 		memcpy(msg->name, name, strlen(name));
 }
 
-RB_EXPORT int sealbuf_rdma_offer(struct sealbuf_rdma *c, const struct sealbuf_rdma_mr *mr,
+SEALBUF_EXPORT int sealbuf_rdma_offer(struct sealbuf_rdma *c, const struct sealbuf_rdma_mr *mr,
 				 const char *name)
 {
 	struct sealbuf_rdma_mr *m = (struct sealbuf_rdma_mr *)mr;
@@ -172,7 +172,7 @@ static int wait_offer(struct sealbuf_rdma *c, int timeout_ms, int *ret_i)
 	return 0;
 }
 
-RB_EXPORT int sealbuf_rdma_recv_offer(struct sealbuf_rdma *c, int timeout_ms,
+SEALBUF_EXPORT int sealbuf_rdma_recv_offer(struct sealbuf_rdma *c, int timeout_ms,
 				      struct sealbuf_rdma_remote *ret_remote)
 {
 	struct sealbuf_rdma_remote r;

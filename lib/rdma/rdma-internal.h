@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Private declarations of libsealbuf-rdma, shared by its files and its tests. */
+/*
+ * Private declarations of libsealbuf-rdma, shared by its files and its tests
+ * (never by tools/). Its private names across files are rb_*, apart from the
+ * core library's sb_*: the two are separate libraries.
+ */
 #ifndef SEALBUF_RDMA_INTERNAL_H
 #define SEALBUF_RDMA_INTERNAL_H
 
@@ -14,7 +18,7 @@
 
 #include "sealbuf-rdma.h"
 
-#define RB_EXPORT __attribute__((visibility("default")))
+#define SEALBUF_EXPORT __attribute__((visibility("default")))
 
 /* Failures go to the core library's per-thread reason (sealbuf_last_reason()). */
 #define rb_fail(err, reason, ...)                                              \
@@ -118,6 +122,7 @@ struct sealbuf_rdma_mr {
 };
 
 /* conn.c */
+int rb_opts_load(const void *opts, size_t our_sz, void *out);
 int rb_conn_setup(struct sealbuf_rdma *c, struct rdma_cm_id *id);
 int rb_cm_wait(struct rdma_event_channel *ch, enum rdma_cm_event_type want, int timeout_ms,
 	       const char *peer, struct rdma_cm_id **ret_id);

@@ -65,7 +65,10 @@ int sealbuf_rdma_accept(struct sealbuf_rdma_listener *listener, int timeout_ms,
 int sealbuf_rdma_connect(const char *host, const char *port, const struct sealbuf_rdma_opts *opts,
 			 struct sealbuf_rdma **ret_conn);
 
-/* Disconnect, deregister what is still registered on it, free. NULL is a no-op. */
+/*
+ * Disconnect, deregister and free what is still registered on it (those
+ * sealbuf_rdma_mr pointers are then gone), free. NULL is a no-op.
+ */
 void sealbuf_rdma_free(struct sealbuf_rdma *conn);
 
 /* The largest single transfer of the port (ibv_port_attr.max_msg_sz); larger ones are split. */

@@ -118,14 +118,14 @@ static int xfer(struct sealbuf_rdma *c, const struct sealbuf_rdma_mr *m, uint64_
 	return ret < 0 ? ret : rb_transfer(c, op, m->data + off, m->mr->lkey, r->addr + roff, r->rkey, len);
 }
 
-RB_EXPORT int sealbuf_rdma_write(struct sealbuf_rdma *c, const struct sealbuf_rdma_mr *m,
+SEALBUF_EXPORT int sealbuf_rdma_write(struct sealbuf_rdma *c, const struct sealbuf_rdma_mr *m,
 				 uint64_t off, const struct sealbuf_rdma_remote *r, uint64_t roff,
 				 uint64_t len)
 {
 	return xfer(c, m, off, r, roff, len, IBV_WR_RDMA_WRITE);
 }
 
-RB_EXPORT int sealbuf_rdma_read(struct sealbuf_rdma *c, const struct sealbuf_rdma_mr *m,
+SEALBUF_EXPORT int sealbuf_rdma_read(struct sealbuf_rdma *c, const struct sealbuf_rdma_mr *m,
 				uint64_t off, const struct sealbuf_rdma_remote *r, uint64_t roff,
 				uint64_t len)
 {
@@ -210,7 +210,7 @@ static int wait_ack(struct sealbuf_rdma *c, const struct sealbuf_rdma_remote *r,
 	return ret;
 }
 
-RB_EXPORT int sealbuf_rdma_publish(struct sealbuf_rdma *c, const struct sealbuf_rdma_mr *m,
+SEALBUF_EXPORT int sealbuf_rdma_publish(struct sealbuf_rdma *c, const struct sealbuf_rdma_mr *m,
 				   uint64_t size, const struct sealbuf_rdma_remote *r, int timeout_ms,
 				   uint64_t *ret_seq)
 {
@@ -282,7 +282,7 @@ static int apply(struct sealbuf_rdma *c, uint32_t id, bool *applied)
 	return send_ack(c, id, status, sealbuf_region_seq(m->region));
 }
 
-RB_EXPORT int sealbuf_rdma_serve(struct sealbuf_rdma *c, int timeout_ms)
+SEALBUF_EXPORT int sealbuf_rdma_serve(struct sealbuf_rdma *c, int timeout_ms)
 {
 	uint64_t deadline = rb_deadline(timeout_ms);
 	int count = 0, ret = rb_check_usable(c);

@@ -6,9 +6,9 @@
  *    ib_write_bw of the same message size (target: at least 1/1.2 of its
  *    bandwidth);
  *  - remote publication round trip of 4 KiB (writer to the far side's
- *    readers and back), against a raw RDMA WRITE + WRITE WITH IMMEDIATE of
- *    the same payload answered by the same acknowledgement, without the
- *    staging copy and the seqlock;
+ *    readers and back), against raw verbs on a connection of their own: an
+ *    RDMA WRITE of the same payload + a WRITE WITH IMMEDIATE, answered by
+ *    an 8-byte SEND (rdma_cm's endpoint calls, no sealbuf code);
  *  - registration of a 64 MiB region, fresh and prefaulted, against a memcpy
  *    of 64 MiB.
  * The peer is this program again (exec'd: verbs do not survive fork).
@@ -21,14 +21,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <endian.h>
+#include <infiniband/verbs.h>
+#include <rdma/rdma_cma.h>
+#include <rdma/rdma_verbs.h>
+
 #include "bench.h"
-#include "rdma-internal.h"
+#include "sealbuf-rdma.h"
 
 #define MiB ((size_t)1 << 20)
 #define BIG (64 * MiB)
 #define PUB_BYTES 4096
 
-static const char *addr = "10.77.0.1", *port = "18700";
+static const char *addr = "10.77.0.1", *port = "18700", *raw_port = "18701";
 
 static void die(const char *what)
 {
@@ -56,7 +61,7 @@ static struct sealbuf_rdma_mr *reg(struct sealbuf_rdma *c, struct sealbuf_region
 	return m;
 }
 
-/* The far side: a 64 MiB target, a reserved region and a raw target; serve until closed. */
+/* The far side: a 64 MiB target and a reserved region; serve until closed. */
 static int serve(void)
 {
 	struct sealbuf_rdma_listener *l = NULL;
@@ -69,13 +74,8 @@ static int serve(void)
 	if (sealbuf_region_reserve(PUB_BYTES, NULL, &res) < 0)
 		die("reserve");
 	if (sealbuf_rdma_offer(c, reg(c, region(BIG, SEALBUF_CREATE_PREFAULT), SEALBUF_RDMA_WRITE), "big") < 0 ||
-	    sealbuf_rdma_offer(c, reg(c, res, SEALBUF_RDMA_PUBLISH), "published") < 0 ||
-	    sealbuf_rdma_offer(c, reg(c, region(PUB_BYTES, 0), SEALBUF_RDMA_WRITE), "raw") < 0)
+	    sealbuf_rdma_offer(c, reg(c, res, SEALBUF_RDMA_PUBLISH), "published") < 0)
 		die("offer");
-	/*
-	 * A notice for the raw target is not a publication: the agent answers it
-	 * at once (status -ENOENT), with no staging copy, no seqlock, no wake.
-	 */
 	while (sealbuf_rdma_serve(c, -1) >= 0)
 		;
 	sealbuf_rdma_free(c);
@@ -169,36 +169,129 @@ static void bench_write(struct bench *b, struct sealbuf_rdma *c, const struct se
 	sealbuf_region_free(src);
 }
 
-/* A raw WRITE + WRITE WITH IMMEDIATE of @size bytes to @r, then the acknowledgement. */
-static void raw_round_trip(struct sealbuf_rdma *c, struct sealbuf_rdma_mr *m,
-			   const struct sealbuf_rdma_remote *r, size_t size)
-{
-	struct ibv_sge sge = { .addr = (uintptr_t)m->data, .length = 8, .lkey = m->mr->lkey };
-	struct ibv_send_wr imm = { .opcode = IBV_WR_RDMA_WRITE_WITH_IMM, .sg_list = &sge, .num_sge = 1,
-				   .imm_data = htobe32(r->id),
-				   .wr.rdma = { .remote_addr = r->addr, .rkey = r->rkey } };
-	int status;
+/* ---- the raw baseline: rdma_cm endpoints and verbs, nothing of sealbuf ---- */
 
-	if (rb_transfer_tail(c, IBV_WR_RDMA_WRITE, m->data, m->mr->lkey, r->addr, r->rkey, size, &imm) < 0 ||
-	    rb_wait_ack(c, r->id, 30000, &status, NULL) < 0)
-		die("raw write + immediate");
+struct raw {
+	struct rdma_cm_id *id;
+	struct ibv_mr *mr;
+	uint8_t *buf;         /* payload, then 8 bytes for the ack / the immediate's word */
+	uint64_t raddr;       /* the far side's buffer (from the accept's private data) */
+	uint32_t rkey;
+};
+
+static void raw_die(const char *what)
+{
+	perror(what);
+	exit(1);
 }
 
-static void bench_publish(struct bench *b, struct sealbuf_rdma *c, const struct sealbuf_rdma_remote *pub,
-			  const struct sealbuf_rdma_remote *raw)
+static struct rdma_cm_id *raw_ep(bool passive)
 {
+	struct rdma_addrinfo hints = { .ai_flags = passive ? RAI_PASSIVE : 0,
+				       .ai_port_space = RDMA_PS_TCP }, *res;
+	struct ibv_qp_init_attr qa = { .cap = { .max_send_wr = 4, .max_recv_wr = 4, .max_send_sge = 1,
+						.max_recv_sge = 1 }, .sq_sig_all = 1 };
+	struct rdma_cm_id *id;
+
+	if (rdma_getaddrinfo(addr, raw_port, &hints, &res) || rdma_create_ep(&id, res, NULL, &qa))
+		raw_die("rdma_getaddrinfo/rdma_create_ep");
+	rdma_freeaddrinfo(res);
+	return id;
+}
+
+static void raw_buffer(struct raw *r)
+{
+	r->buf = calloc(1, PUB_BYTES + 8);
+	r->mr = r->buf ? ibv_reg_mr(r->id->pd, r->buf, PUB_BYTES + 8,
+				    IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE) : NULL;
+	if (!r->mr)
+		raw_die("ibv_reg_mr");
+}
+
+/* The far side: each WRITE WITH IMMEDIATE is answered by an 8-byte SEND. */
+static int serve_raw(void)
+{
+	struct rdma_cm_id *l = raw_ep(true);
+	struct raw r = { 0 };
+	struct ibv_wc wc;
+	uint64_t info[2];
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (rdma_listen(l, 1) || rdma_get_request(l, &r.id))
+		raw_die("rdma_listen/rdma_get_request");
+	raw_buffer(&r);
+	info[0] = htole64((uintptr_t)r.buf);
+	info[1] = htole64(r.mr->rkey);
+	struct rdma_conn_param p = { .private_data = info, .private_data_len = sizeof(info),
+				     .responder_resources = 1, .initiator_depth = 1 };
+	if (rdma_post_recv(r.id, NULL, r.buf + PUB_BYTES, 8, r.mr) || rdma_accept(r.id, &p))
+		raw_die("rdma_post_recv/rdma_accept");
+	while (rdma_get_recv_comp(r.id, &wc) > 0 && wc.status == IBV_WC_SUCCESS) {
+		if (rdma_post_recv(r.id, NULL, r.buf + PUB_BYTES, 8, r.mr) ||
+		    rdma_post_send(r.id, NULL, r.buf + PUB_BYTES, 8, r.mr, 0) ||
+		    rdma_get_send_comp(r.id, &wc) <= 0)
+			break;
+	}
+	return 0;
+}
+
+static void raw_connect(struct raw *r)
+{
+	uint64_t info[2];
+
+	for (int i = 0; i < 200; i++) {
+		r->id = raw_ep(false);
+		raw_buffer(r);
+		if (rdma_post_recv(r->id, NULL, r->buf + PUB_BYTES, 8, r->mr) == 0 &&
+		    rdma_connect(r->id, NULL) == 0)
+			break;
+		rdma_dereg_mr(r->mr);
+		free(r->buf);
+		rdma_destroy_ep(r->id);
+		r->id = NULL;
+		usleep(50000);
+	}
+	if (!r->id || !r->id->event || r->id->event->param.conn.private_data_len < sizeof(info))
+		raw_die("rdma_connect (raw)");
+	memcpy(info, r->id->event->param.conn.private_data, sizeof(info));
+	r->raddr = le64toh(info[0]);
+	r->rkey = (uint32_t)le64toh(info[1]);
+}
+
+/* WRITE the payload, WRITE WITH IMMEDIATE, wait for both and for the far side's SEND. */
+static void raw_round_trip(struct raw *r)
+{
+	struct ibv_sge sge[2] = { { (uintptr_t)r->buf, PUB_BYTES, r->mr->lkey },
+				  { (uintptr_t)r->buf + PUB_BYTES, 8, r->mr->lkey } };
+	struct ibv_send_wr imm = { .opcode = IBV_WR_RDMA_WRITE_WITH_IMM, .sg_list = &sge[1], .num_sge = 1,
+				   .imm_data = htobe32(1), .wr.rdma = { r->raddr + PUB_BYTES, r->rkey } };
+	struct ibv_send_wr wr = { .opcode = IBV_WR_RDMA_WRITE, .sg_list = &sge[0], .num_sge = 1,
+				  .next = &imm, .wr.rdma = { r->raddr, r->rkey } }, *bad;
+	struct ibv_wc wc;
+
+	if (ibv_post_send(r->id->qp, &wr, &bad) || rdma_get_send_comp(r->id, &wc) <= 0 ||
+	    rdma_get_send_comp(r->id, &wc) <= 0 || rdma_get_recv_comp(r->id, &wc) <= 0 ||
+	    wc.status != IBV_WC_SUCCESS || rdma_post_recv(r->id, NULL, r->buf + PUB_BYTES, 8, r->mr))
+		raw_die("raw write + immediate");
+}
+
+static void bench_publish(struct bench *b, struct sealbuf_rdma *c, const struct sealbuf_rdma_remote *pub)
+{
+	struct raw raw = { 0 };
+
 	struct sealbuf_region *src = region(PUB_BYTES, SEALBUF_CREATE_PREFAULT);
 	struct sealbuf_rdma_mr *m = reg(c, src, 0);
 	int reps = b->quick ? 20 : (b->reps ? b->reps : 300);
 	double *ours = calloc((size_t)reps, sizeof(double)), *base = calloc((size_t)reps, sizeof(double));
 
 	bench_progress(b, "remote publication round trip");
+	raw_connect(&raw);
 	for (int i = -10; i < reps; i++) { /* 10 of warm-up; the two alternate */
 		uint64_t t0 = bench_now_ns();
 		if (sealbuf_rdma_publish(c, m, PUB_BYTES, pub, 30000, NULL) < 0)
 			die("sealbuf_rdma_publish");
 		uint64_t t1 = bench_now_ns();
-		raw_round_trip(c, m, raw, PUB_BYTES);
+		raw_round_trip(&raw);
 		if (i >= 0) {
 			ours[i] = (double)(t1 - t0) / 1e3;
 			base[i] = (double)(bench_now_ns() - t1) / 1e3;
@@ -208,6 +301,10 @@ static void bench_publish(struct bench *b, struct sealbuf_rdma *c, const struct 
 		     "raw RDMA WRITE + immediate, acknowledged", bench_median(base, (size_t)reps), NULL);
 	free(ours);
 	free(base);
+	rdma_disconnect(raw.id);
+	rdma_dereg_mr(raw.mr);
+	rdma_destroy_ep(raw.id);
+	free(raw.buf);
 	sealbuf_rdma_mr_free(m);
 	sealbuf_region_free(src);
 }
@@ -264,30 +361,39 @@ static void recv_offer(struct sealbuf_rdma *c, struct sealbuf_rdma_remote *r)
 
 int main(int argc, char **argv)
 {
-	struct sealbuf_rdma_remote big, pub, raw;
+	struct sealbuf_rdma_remote big, pub;
+	struct sealbuf_rdma_listener *l = NULL;
 	struct bench b;
-	pid_t pid;
+	pid_t pid[2];
+	int ndev = 0;
 
 	if (argc == 2 && !strcmp(argv[1], "serve"))
 		return serve();
+	if (argc == 2 && !strcmp(argv[1], "serve-raw"))
+		return serve_raw();
 	bench_init(&b, "rdma", argc, argv);
-	if (rb_no_device() < 0) {
+	struct ibv_device **devs = ibv_get_device_list(&ndev);
+	if (devs)
+		ibv_free_device_list(devs);
+	if (ndev <= 0 && sealbuf_rdma_listen(addr, port, NULL, &l) == -ENODEV) {
 		printf("SKIP: %s (in the VM: tools/vm/run --rdma -- bench-rdma)\n", sealbuf_last_error());
 		return 77;
 	}
-	pid = fork();
-	if (pid == 0) {
-		execl("/proc/self/exe", "bench-rdma", "serve", (char *)NULL);
-		_exit(98);
+	for (int i = 0; i < 2; i++) {
+		pid[i] = fork();
+		if (pid[i] == 0) {
+			execl("/proc/self/exe", "bench-rdma", i ? "serve-raw" : "serve", (char *)NULL);
+			_exit(98);
+		}
 	}
 	struct sealbuf_rdma *c = connect_far();
 	recv_offer(c, &big);
 	recv_offer(c, &pub);
-	recv_offer(c, &raw);
 	bench_write(&b, c, &big);
-	bench_publish(&b, c, &pub, &raw);
+	bench_publish(&b, c, &pub);
 	bench_register(&b, c);
 	sealbuf_rdma_free(c);
-	waitpid(pid, NULL, 0);
+	waitpid(pid[0], NULL, 0);
+	waitpid(pid[1], NULL, 0);
 	return 0;
 }
