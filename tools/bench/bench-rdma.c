@@ -394,6 +394,8 @@ int main(int argc, char **argv)
 	bench_register(&b, c);
 	sealbuf_rdma_free(c);
 	waitpid(pid[0], NULL, 0);
+	/* The raw side blocks in rdma_get_recv_comp(), which a disconnect does not end. */
+	kill(pid[1], SIGTERM);
 	waitpid(pid[1], NULL, 0);
 	return 0;
 }
