@@ -12,23 +12,86 @@ static _Thread_local struct {
 	char text[512];
 } last;
 
-static const char *const reason_names[_SEALBUF_R_COUNT] = {
-#define R(x) [SEALBUF_R_##x] = "SEALBUF_R_" #x
-	R(NONE), R(INVALID_ARGUMENT), R(UNKNOWN_FLAGS), R(BAD_OPTS_SIZE),
-	R(SIZE_OVERFLOW), R(TOO_LARGE), R(NO_MEMORY), R(NAME_TOO_LONG),
-	R(SYSCALL), R(NOT_MEMFD), R(SEALS_MISSING), R(SEALS_EXTRA),
-	R(NOT_SEALABLE), R(SIZE_MISMATCH), R(ACCESS_MODE), R(BAD_MESSAGE),
-	R(VERSION), R(TRUNCATED), R(NO_FD), R(EXTRA_FDS), R(PEER_CLOSED),
-	R(TIMEOUT), R(WOULD_BLOCK), R(WRONG_KIND), R(READ_ONLY),
-	R(BUFFER_TOO_SMALL), R(HEADER_MAGIC), R(HEADER_VERSION),
-	R(HEADER_CAPACITY), R(HEADER_SIZE), R(CONTENDED), R(WRITER_STALLED),
-	R(NO_UDMABUF), R(UDMABUF_DENIED), R(UDMABUF_SIZE_LIMIT),
-	R(UDMABUF_LIST_LIMIT), R(MISALIGNED), R(RANGE), R(EMPTY),
-	R(HUGETLB_NO_PAGES), R(NO_DEVICE), R(NOT_SUPPORTED), R(NOT_DMABUF),
-	R(NO_HANDLE), R(DEVICE_DENIED), R(NO_RDMA_DEVICE), R(MEMLOCK_LIMIT),
-	R(PEER_UNREACHABLE), R(REMOTE_ACCESS), R(NO_DMABUF_MR), R(TRANSFER_FAILED),
+/*
+ * The one table of reasons: each one's name and the errnos it comes with
+ * (0-terminated; SYSCALL passes the kernel's on). sealbuf.h's enum comments
+ * say the same, and tests/reasons-check.py holds both to every call site.
+ */
+#define ERRNOS(...) { __VA_ARGS__, 0 }
+static const struct {
+	const char *name;
+	int errnos[4];
+} reasons[_SEALBUF_R_COUNT] = {
+#define R(x, ...) [SEALBUF_R_##x] = { "SEALBUF_R_" #x, ERRNOS(__VA_ARGS__) }
+	R(NONE, 0),
+	R(INVALID_ARGUMENT, EINVAL, EBADF, ENOTSOCK),
+	R(UNKNOWN_FLAGS, EINVAL),
+	R(BAD_OPTS_SIZE, EINVAL),
+	R(SIZE_OVERFLOW, EOVERFLOW),
+	R(TOO_LARGE, EFBIG),
+	R(NO_MEMORY, ENOMEM, ENOSPC),
+	R(NAME_TOO_LONG, ENAMETOOLONG),
+	R(SYSCALL, 0),
+	R(NOT_MEMFD, EBADFD),
+	R(SEALS_MISSING, EPERM),
+	R(SEALS_EXTRA, EPERM),
+	R(NOT_SEALABLE, EPERM),
+	R(SIZE_MISMATCH, ERANGE),
+	R(ACCESS_MODE, EACCES),
+	R(BAD_MESSAGE, EBADMSG),
+	R(VERSION, EPROTONOSUPPORT),
+	R(TRUNCATED, EPROTO),
+	R(NO_FD, EBADMSG),
+	R(EXTRA_FDS, EBADMSG),
+	R(PEER_CLOSED, ECONNRESET, EPIPE, ENOTCONN),
+	R(TIMEOUT, ETIMEDOUT),
+	R(WOULD_BLOCK, EAGAIN),
+	R(WRONG_KIND, EMEDIUMTYPE),
+	R(READ_ONLY, EROFS),
+	R(BUFFER_TOO_SMALL, ENOBUFS),
+	R(HEADER_MAGIC, EBADMSG),
+	R(HEADER_VERSION, EPROTONOSUPPORT),
+	R(HEADER_CAPACITY, ERANGE),
+	R(HEADER_SIZE, ERANGE),
+	R(CONTENDED, EAGAIN),
+	R(WRITER_STALLED, EOWNERDEAD),
+	R(NO_UDMABUF, ENODEV),
+	R(UDMABUF_DENIED, EACCES),
+	R(UDMABUF_SIZE_LIMIT, E2BIG),
+	R(UDMABUF_LIST_LIMIT, E2BIG),
+	R(MISALIGNED, EINVAL),
+	R(RANGE, ERANGE),
+	R(EMPTY, ENODATA),
+	R(HUGETLB_NO_PAGES, ENOMEM),
+	R(NO_DEVICE, ENODEV),
+	R(NOT_SUPPORTED, EOPNOTSUPP),
+	R(NOT_DMABUF, EBADFD),
+	R(NO_HANDLE, EBADF),
+	R(DEVICE_DENIED, EACCES),
+	R(SHARED_READ_ONLY, EPERM),
+	R(FROZEN, EPERM, EROFS),
+	R(WRITABLE_MAPPING, EBUSY),
+	R(PEER_REFUSED, EACCES),
+	R(NO_RDMA_DEVICE, ENODEV),
+	R(MEMLOCK_LIMIT, ENOMEM),
+	R(PEER_UNREACHABLE, EHOSTUNREACH, ECONNREFUSED),
+	R(REMOTE_ACCESS, EACCES),
+	R(NO_DMABUF_MR, EOPNOTSUPP),
+	R(TRANSFER_FAILED, EIO),
 #undef R
 };
+
+int sb_reason_errno_ok(enum sealbuf_reason reason, int err)
+{
+	if ((unsigned)reason >= _SEALBUF_R_COUNT || !reasons[reason].name)
+		return 0;
+	if (reason == SEALBUF_R_SYSCALL)
+		return err < 0;
+	for (const int *e = reasons[reason].errnos; *e; e++)
+		if (err == -*e)
+			return 1;
+	return 0;
+}
 
 SEALBUF_EXPORT enum sealbuf_reason sealbuf_last_reason(void)
 {
@@ -44,7 +107,7 @@ SEALBUF_EXPORT const char *sealbuf_reason_name(enum sealbuf_reason reason)
 {
 	if ((unsigned)reason >= _SEALBUF_R_COUNT)
 		return NULL;
-	return reason_names[reason];
+	return reasons[reason].name;
 }
 
 SEALBUF_EXPORT void sealbuf_set_log_fn(sealbuf_log_fn fn, void *userdata)
@@ -84,8 +147,11 @@ static int SB_PRINTF(6, 0) fail_va(int err, enum sealbuf_reason reason, const ch
 		reason = SEALBUF_R_INVALID_ARGUMENT;
 	last.reason = reason;
 	vsnprintf(last.text, sizeof(last.text), fmt, ap);
-	sb_log_at(LOG_DEBUG, file, line, fn, "%s (%s)", last.text,
-		  reason_names[reason]);
+	sb_log_at(LOG_DEBUG, file, line, fn, "%s (%s)", last.text, reasons[reason].name);
+	/* A reason with an errno the table does not give it is a bug here: say so loudly. */
+	if (!sb_reason_errno_ok(reason, err))
+		sb_log_at(LOG_ERR, file, line, fn, "sealbuf bug: %s returned with errno %d, not in its table",
+			  reasons[reason].name, -err);
 	errno = saved;
 	return err;
 }

@@ -106,7 +106,7 @@ static int export_split(struct job *j, int *ret_fds, size_t max_fds)
 	groups = count_groups(j, &l, tmp);
 	if (groups > INT_MAX || !ret_fds) {
 		free(tmp);
-		return groups > INT_MAX ? sb_fail(-E2BIG, SEALBUF_R_TOO_LARGE, "%zu dma-bufs needed", groups)
+		return groups > INT_MAX ? sb_fail(-EFBIG, SEALBUF_R_TOO_LARGE, "%zu dma-bufs needed", groups)
 					: (int)groups;
 	}
 	if (groups > max_fds) {
@@ -129,6 +129,8 @@ static int load_opts(const struct sealbuf_export_opts *opts, struct sealbuf_expo
 {
 	int r = sb_opts_load(opts, offsetof(struct sealbuf_export_opts, length), sizeof(*o), o);
 
+	if (r == 0)
+		r = sb_check_reserved(o->reserved, "export options");
 	return r < 0 ? r : sb_export_name_check(o->name);
 }
 

@@ -89,17 +89,20 @@ int sb_span_region(const char *what, const struct sealbuf_region *r, uint64_t of
 			       "%s: SEALBUF_EXPORT_PAYLOAD needs a reserved or mirror region; this one is plain", what);
 	/* udmabuf does not look at the fd's mode: a dma-buf of it would be writable. */
 	if (!r->writable)
-		return sb_fail(-EROFS, SEALBUF_R_READ_ONLY,
-			       "%s: the region is mapped read-only here; a dma-buf would let devices and its mmap write, "
-			       "so only a writable region is exported", what);
+		return sb_fail_read_only(r->fd, what,
+					 "the region is mapped read-only here; a dma-buf would let devices and its mmap "
+					 "write, so only a writable region is exported");
+	if (!r->map && r->file_size)
+		return sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT,
+			       "%s: the region was opened with SEALBUF_OPEN_NOMAP: open it mapped to export it", what);
 	base = flags & SEALBUF_EXPORT_PAYLOAD ? (uint64_t)(r->data - r->map) : 0;
 	if (!r->map || r->map_size <= base)
 		return sb_fail(-ENODATA, SEALBUF_R_EMPTY, "%s: the %s is empty (0 bytes): it has no dma-buf",
 			       what, flags & SEALBUF_EXPORT_PAYLOAD ? "payload" : "region");
-	/*
-	 * No seal check: a region's memfd carries SHRINK|GROW|SEAL (checked at
-	 * open when it came from a peer), and F_SEAL_SEAL keeps it that way.
-	 */
+	/* SHRINK|GROW are on (checked at open for a peer's); a write seal may have come since. */
+	ret = sb_check_writable_policy(r->fd, what);
+	if (ret < 0)
+		return ret;
 	s->fd = r->fd;
 	s->off = base;
 	ret = check_range(what, off, len, r->map_size - base, s);

@@ -12,44 +12,49 @@
 #include "header_format.h"
 #include "region.h"
 
-#define OPEN_FLAGS (SEALBUF_OPEN_RDONLY | SEALBUF_OPEN_KEEP_HANDLE)
+#define OPEN_FLAGS (SEALBUF_OPEN_RDONLY | SEALBUF_OPEN_KEEP_HANDLE | SEALBUF_OPEN_NOMAP)
 
 /*
- * A memfd's inode is created mode 0777 (0666 with MFD_NOEXEC_SEAL), so anyone
- * holding even a read-only fd could reopen it read-write through
- * /proc/self/fd. Before the first read-only handle leaves, drop the inode's
- * write bits: reopening for writing then needs CAP_DAC_OVERRIDE. Open files
- * keep their access mode, so writers already holding the region carry on.
+ * Read-only sharing rests on F_SEAL_FUTURE_WRITE (seal_policy.c): once it is
+ * on, no fd of the memfd can write(2) or map it writable, whoever holds it
+ * and however it was opened (a reopen through /proc/self/fd after fchmod,
+ * root included). Dropping the inode's write bits as well (to r--------)
+ * keeps other users from even opening it read-write; it is best effort, as
+ * a region received from another user is not ours to chmod.
  */
-static int inode_read_only(int fd)
+static void inode_read_only(int fd)
 {
 	struct stat st;
-	int r;
 
-	if (fstat(fd, &st) < 0)
-		return sb_fail_sys(-errno, "fstat");
-	if (!(st.st_mode & 0222))
-		return 0;
-	r = sb_fchmod(fd, st.st_mode & 0444 & ~0044); /* r-------- */
-	if (r < 0)
-		return sb_fail(-EPERM, SEALBUF_R_ACCESS_MODE,
-			       "cannot drop the memfd's write permission (%s): a read-only handle "
-			       "could be reopened read-write through /proc", strerror(-r));
-	return 0;
+	if (fstat(fd, &st) == 0 && (st.st_mode & 0222))
+		(void)sb_fchmod(fd, st.st_mode & 0444 & ~0044);
 }
 
-static int reopen_rdonly(int fd)
+int sb_reopen_rdonly(int fd)
 {
 	char path[64];
-	int r = inode_read_only(fd);
-
-	if (r < 0)
-		return r;
+	int ro;
 
 	/* A new open file description: read-only, whatever mode fd has. */
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	r = sb_open(path, O_RDONLY);
-	return r < 0 ? sb_fail_sys(r, "reopening the memfd read-only through /proc/self/fd") : r;
+	ro = sb_open(path, O_RDONLY);
+	return ro < 0 ? sb_fail_sys(ro, "reopening the memfd read-only through /proc/self/fd") : ro;
+}
+
+/* The fd first, then the seal: a share that fails leaves the region as it was. */
+static int reopen_rdonly(int fd)
+{
+	int ro = sb_reopen_rdonly(fd), r;
+
+	if (ro < 0)
+		return ro;
+	r = sb_seal_future_write(fd);
+	if (r < 0) {
+		sb_close(ro);
+		return r;
+	}
+	inode_read_only(fd);
+	return ro;
 }
 
 int sb_share_check(const struct sealbuf_region *region, uint32_t flags)
@@ -64,7 +69,35 @@ int sb_share_check(const struct sealbuf_region *region, uint32_t flags)
 	if (region->fd < 0)
 		return sb_fail(-EBADF, SEALBUF_R_NO_HANDLE,
 			       "region was opened without SEALBUF_OPEN_KEEP_HANDLE: it has no handle to share");
+	/* A region mapped read-only here has a read-only fd: it shares as one. */
+	if (!(flags & SEALBUF_SHARE_RDONLY) && region->writable)
+		return sb_check_writable_policy(region->fd, "sharing read-write");
 	return 0;
+}
+
+/* Whether @fd is open read-only (1), or not (0), or -errno. */
+static int fd_rdonly(int fd)
+{
+	int fl = sb_fcntl(fd, F_GETFL, 0);
+
+	return fl < 0 ? sb_fail_sys(fl, "fcntl(F_GETFL)") : (fl & O_ACCMODE) == O_RDONLY;
+}
+
+/* A read-only handle: the region's own fd if that is read-only, else a sealed reopen. */
+static int share_rdonly(const struct sealbuf_region *region)
+{
+	int r = fd_rdonly(region->fd);
+
+	if (r < 0)
+		return r;
+	if (r == 0) {
+		r = reopen_rdonly(region->fd);
+		if (r >= 0)
+			sb_header_note_rdonly(region);
+		return r;
+	}
+	r = sb_fcntl(region->fd, F_DUPFD_CLOEXEC, 3);
+	return r < 0 ? sb_fail_sys(r, "fcntl(F_DUPFD_CLOEXEC)") : r;
 }
 
 int sb_share_fd(const struct sealbuf_region *region, uint32_t flags, int *ret_fd)
@@ -76,11 +109,9 @@ int sb_share_fd(const struct sealbuf_region *region, uint32_t flags, int *ret_fd
 	r = sb_share_check(region, flags);
 	if (r < 0)
 		return r;
-	if (flags & SEALBUF_SHARE_RDONLY) {
-		r = reopen_rdonly(region->fd);
-		if (r >= 0)
-			sb_header_note_rdonly(region);
-	} else if ((r = sb_fcntl(region->fd, F_DUPFD_CLOEXEC, 3)) < 0)
+	if ((flags & SEALBUF_SHARE_RDONLY) || !region->writable)
+		r = share_rdonly(region);
+	else if ((r = sb_fcntl(region->fd, F_DUPFD_CLOEXEC, 3)) < 0)
 		r = sb_fail_sys(r, "fcntl(F_DUPFD_CLOEXEC)");
 	if (r < 0)
 		return r;
@@ -102,10 +133,10 @@ static int check_access(int fd, bool writable)
 		return sb_fail_sys(fl, "fcntl(F_GETFL)");
 	if ((fl & O_ACCMODE) == O_WRONLY)
 		return sb_fail(-EACCES, SEALBUF_R_ACCESS_MODE,
-			       "fd %d is write-only: it cannot be mapped", fd);
+			       "the fd is write-only: it cannot be mapped");
 	if (writable && (fl & O_ACCMODE) == O_RDONLY)
 		return sb_fail(-EACCES, SEALBUF_R_ACCESS_MODE,
-			       "fd %d is read-only: open it with SEALBUF_OPEN_RDONLY", fd);
+			       "the fd is read-only: open it with SEALBUF_OPEN_RDONLY");
 	return 0;
 }
 
@@ -119,9 +150,23 @@ static int check_size(int fd, enum sealbuf_kind kind, size_t size, size_t file_s
 		return r;
 	if (file_size != expected)
 		return sb_fail(-ERANGE, SEALBUF_R_SIZE_MISMATCH,
-			       "fd %d holds %zu bytes; a region of %zu bytes declared needs %zu",
-			       fd, file_size, size, expected);
+			       "the fd holds %zu bytes; a region of %zu bytes declared needs %zu (memfds are whole pages)",
+			       file_size, size, expected);
 	return 0;
+}
+
+/* The seals, and for a write-sealed fd opened writable, which of the two to fix. */
+static int check_seals(int fd, bool writable)
+{
+	int ret = sb_check_seals_mode(fd, writable), fl;
+
+	if (ret != -EPERM || !writable || sealbuf_last_reason() != SEALBUF_R_SEALS_EXTRA)
+		return ret;
+	fl = sb_fcntl(fd, F_GETFL, 0);
+	if (fl >= 0 && (fl & O_ACCMODE) == O_RDONLY)
+		return sb_fail(-EACCES, SEALBUF_R_ACCESS_MODE,
+			       "the fd is read-only (the region was shared read-only): open it with SEALBUF_OPEN_RDONLY");
+	return ret;
 }
 
 /* Validate and map @fd; on success the region owns it. */
@@ -129,18 +174,21 @@ static int open_fd(int fd, size_t size, const struct sealbuf_open_opts *o,
 		   struct sealbuf_region **ret_region)
 {
 	enum sealbuf_kind kind = o->kind ? o->kind : SEALBUF_KIND_PLAIN;
-	bool writable = !(o->flags & SEALBUF_OPEN_RDONLY);
+	bool writable = !(o->flags & SEALBUF_OPEN_RDONLY), nomap = o->flags & SEALBUF_OPEN_NOMAP;
 	struct sealbuf_region *r;
 	size_t file_size, page;
 	int ret;
 
 	if (!sb_kind_valid(kind))
 		return sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT, "unknown region kind %u", kind);
+	if (nomap && kind != SEALBUF_KIND_PLAIN)
+		return sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT,
+			       "SEALBUF_OPEN_NOMAP is for plain regions: a reader of a reserved one needs its header");
 	ret = sb_check_memfd(fd, &file_size, &page);
 	if (ret == 0)
-		ret = sb_check_seals(fd);
+		ret = check_seals(fd, writable);
 	/* A non-empty mapping checks the access mode itself (EACCES). */
-	if (ret == 0 && file_size == 0)
+	if (ret == 0 && (file_size == 0 || nomap))
 		ret = check_access(fd, writable);
 	if (ret == 0)
 		ret = check_size(fd, kind, size, file_size, page);
@@ -151,7 +199,9 @@ static int open_fd(int fd, size_t size, const struct sealbuf_open_opts *o,
 	r->fd = fd;
 	r->kind = kind;
 	r->size = size;
-	ret = sb_region_map(r, file_size, writable);
+	r->file_size = file_size;
+	r->writable = writable;
+	ret = nomap ? 0 : sb_region_map(r, file_size, writable);
 	if (ret == 0 && sb_kind_has_header(kind))
 		ret = sb_header_attach(r, size, page);
 	else if (ret == 0)
@@ -161,7 +211,7 @@ static int open_fd(int fd, size_t size, const struct sealbuf_open_opts *o,
 		sealbuf_region_free(r);
 		return ret;
 	}
-	if (!(o->flags & SEALBUF_OPEN_KEEP_HANDLE)) {
+	if (!(o->flags & (SEALBUF_OPEN_KEEP_HANDLE | SEALBUF_OPEN_NOMAP))) {
 		sb_close(r->fd);
 		r->fd = -1;
 	}

@@ -93,24 +93,6 @@ static void note_rdonly_reader(struct sealbuf_region *r)
 		sb_log(LOG_INFO, "read-only reader could not flag itself; wait() will poll every 10 ms");
 }
 
-/* First look at the sequence: the size of a complete publication, or none. */
-static void first_read(struct sealbuf_region *r)
-{
-	struct sb_header *h = r->hdr;
-	uint64_t s0 = sb_seq_load(h, memory_order_acquire);
-	uint64_t size = sb_size_load(h);
-
-	sb_fence_acquire();
-	if (!(s0 & 1) && sb_seq_load(h, memory_order_relaxed) == s0) {
-		r->size = (size_t)size;
-		r->seq = s0;
-		return;
-	}
-	/* Opened mid-update: nothing read yet; sealbuf_region_read() will tell. */
-	r->size = 0;
-	r->seq = s0 & ~(uint64_t)1;
-}
-
 int sb_header_attach(struct sealbuf_region *r, size_t capacity, size_t page)
 {
 	struct sb_header *h = (struct sb_header *)(void *)r->map;
@@ -129,7 +111,7 @@ int sb_header_attach(struct sealbuf_region *r, size_t capacity, size_t page)
 	r->hdr = h;
 	r->data = r->map + page;
 	r->capacity = capacity;
-	first_read(r);
+	sb_first_read(r);
 	if (!r->writable)
 		note_rdonly_reader(r);
 	return 0;

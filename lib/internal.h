@@ -53,6 +53,8 @@ int sb_fail_at(int err, enum sealbuf_reason reason, const char *file, int line,
 /* A system call failed with @err (< 0): reason SEALBUF_R_SYSCALL. */
 #define sb_fail_sys(err, what)                                                 \
 	sb_fail((err), SEALBUF_R_SYSCALL, "%s: %s", (what), strerror(-(err)))
+/* error.c's table: whether @reason comes with @err (< 0). */
+int sb_reason_errno_ok(enum sealbuf_reason reason, int err);
 void sb_log_at(int prio, const char *file, int line, const char *fn,
 	       const char *fmt, ...) SB_PRINTF(5, 6);
 #define sb_log(prio, ...) sb_log_at((prio), __FILE__, __LINE__, __func__, __VA_ARGS__)
@@ -65,6 +67,8 @@ int sb_check_flags(uint32_t flags, uint32_t known, const char *what);
  * @filled, zero the rest (a caller built against a newer header).
  */
 int sb_info_store(void *out, const void *filled, size_t min_sz, size_t our_sz);
+/* A reserved field of a public struct: must be 0. */
+int sb_check_reserved(uint64_t value, const char *what);
 
 /* sys.c: each system call wrapped once; EINTR retried; -errno returned. */
 int sb_memfd_create(const char *name, unsigned int flags);
@@ -73,6 +77,8 @@ int sb_fallocate(int fd, off_t len);
 int sb_fcntl(int fd, int cmd, int arg);
 int sb_fchmod(int fd, mode_t mode);
 int sb_mmap(size_t len, int prot, int fd, void **ret);
+/* MAP_SHARED at @off of @fd; with @addr, MAP_FIXED there (replacing what was mapped). */
+int sb_mmap_at(void *addr, size_t len, int prot, int fd, off_t off, void **ret);
 void sb_munmap(void *addr, size_t len);
 void sb_close(int fd);
 int sb_open(const char *path, int flags);
@@ -97,10 +103,21 @@ bool sb_round_up(size_t n, size_t align, size_t *ret);
 const char *sb_describe_fd(int fd, char *buf, size_t len);
 
 /* seal_policy.c: the seals every region carries, and the check of a peer's fd. */
-#define SB_SEALS_REQUIRED (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
-#define SB_SEALS_FORBIDDEN (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)
+#define SB_SEALS_REQUIRED (F_SEAL_SHRINK | F_SEAL_GROW)
+#define SB_SEALS_FORBIDDEN (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE) /* for writers and udmabuf */
 int sb_seal(int fd);
+/* F_GET_SEALS, or -EBADFD (SEALBUF_R_NOT_MEMFD). */
+int sb_get_seals(int fd);
+/* A peer's fd: required seals present; with @writable, no write seal either. */
+int sb_check_seals_mode(int fd, bool writable);
+/* sb_check_seals_mode(fd, false). */
 int sb_check_seals(int fd);
+/* Read-only sharing seals the memfd F_SEAL_FUTURE_WRITE (once). */
+int sb_seal_future_write(int fd);
+/* A new writable handle or dma-buf of a region's memfd @fd: refused after a read-only share or a freeze. */
+int sb_check_writable_policy(int fd, const char *what);
+/* A region read-only here (@fd its memfd, or -1): -EROFS, SEALBUF_R_FROZEN if frozen, else SEALBUF_R_READ_ONLY saying @why. */
+int sb_fail_read_only(int fd, const char *what, const char *why);
 /* Checks that @fd is a memfd; its file size and page size come back. */
 int sb_check_memfd(int fd, size_t *ret_file_size, size_t *ret_page);
 

@@ -3,6 +3,7 @@
  * Sending and receiving regions over AF_UNIX sockets: one message carries
  * the fd (SCM_RIGHTS) and its 32-byte description (wire.c).
  */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -16,6 +17,10 @@
 #ifndef SCM_PIDFD
 #define SCM_PIDFD 0x04
 #endif
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD 77
+#endif
+#define OPEN_FLAGS (SEALBUF_OPEN_RDONLY | SEALBUF_OPEN_KEEP_HANDLE | SEALBUF_OPEN_NOMAP)
 /*
  * Room for what the caller's socket options add ahead of the fds
  * (SO_PASSCRED's credentials, SO_PASSPIDFD's pidfd, SO_PASSSEC's label):
@@ -70,15 +75,17 @@ SEALBUF_EXPORT int sealbuf_region_send(int sock, const struct sealbuf_region *re
 	uint8_t buf[SB_WIRE_LEN];
 	struct sb_wire w = { .magic = SB_WIRE_MAGIC, .version = SB_WIRE_VERSION,
 			     .length = SB_WIRE_LEN };
-	bool rdonly = flags & SEALBUF_SHARE_RDONLY;
-	int fd, r;
+	bool rdonly;
+	int fd, r = sb_share_check(region, flags);
 
-	/* SCM_RIGHTS duplicates the fd itself; only a read-only handle needs a new one. */
-	r = rdonly ? sb_share_fd(region, flags, &fd) : sb_share_check(region, flags);
 	if (r < 0)
 		return r;
-	if (!rdonly)
-		fd = region->fd;
+	/* A region mapped read-only here goes out read-only, with or without the flag. */
+	rdonly = (flags & SEALBUF_SHARE_RDONLY) || !region->writable;
+	/* SCM_RIGHTS duplicates the fd itself; only a read-only handle needs one of its own. */
+	fd = region->fd;
+	if (rdonly && (r = sb_share_fd(region, flags, &fd)) < 0)
+		return r;
 	w.kind = region->kind;
 	w.flags = rdonly ? SB_WIRE_RDONLY : 0;
 	w.size = sb_kind_has_header(region->kind) ? region->capacity : region->size;
@@ -93,6 +100,9 @@ SEALBUF_EXPORT int sealbuf_region_send(int sock, const struct sealbuf_region *re
 struct inbox {
 	int fds[MAX_FDS];
 	size_t nfds;
+	struct ucred cred; /* SCM_CREDENTIALS, when the caller set SO_PASSCRED */
+	bool have_cred;
+	int pidfd;         /* SCM_PIDFD, when the caller set SO_PASSPIDFD; else -1 */
 	size_t dropped; /* SCM_RIGHTS fds past our room, closed on arrival */
 	bool ctrunc;
 	uint8_t buf[SB_WIRE_LEN + 1]; /* one spare byte reveals an oversized datagram */
@@ -105,6 +115,8 @@ static void inbox_close(struct inbox *in)
 	for (size_t i = 0; i < in->nfds; i++)
 		sb_close(in->fds[i]);
 	in->nfds = 0;
+	sb_close(in->pidfd);
+	in->pidfd = -1;
 }
 
 /* Keep the fds of an SCM_RIGHTS message; close those of anything else. */
@@ -124,10 +136,25 @@ static void take_cmsg_fds(struct inbox *in, const struct cmsghdr *c, bool keep)
 	}
 }
 
+/* What the kernel says of the sender, when the caller's socket options ask it to. */
+static bool take_sender(struct inbox *in, const struct cmsghdr *c)
+{
+	if (c->cmsg_type == SCM_CREDENTIALS && c->cmsg_len >= CMSG_LEN(sizeof(in->cred))) {
+		memcpy(&in->cred, CMSG_DATA(c), sizeof(in->cred));
+		in->have_cred = true;
+		return true;
+	}
+	if (c->cmsg_type == SCM_PIDFD && in->pidfd < 0 && c->cmsg_len == CMSG_LEN(sizeof(int))) {
+		memcpy(&in->pidfd, CMSG_DATA(c), sizeof(int));
+		return true;
+	}
+	return false;
+}
+
 static void take_fds(struct inbox *in, struct msghdr *msg)
 {
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c))
-		if (c->cmsg_level == SOL_SOCKET &&
+		if (c->cmsg_level == SOL_SOCKET && !take_sender(in, c) &&
 		    (c->cmsg_type == SCM_RIGHTS || c->cmsg_type == SCM_PIDFD))
 			take_cmsg_fds(in, c, c->cmsg_type == SCM_RIGHTS);
 	if (msg->msg_flags & MSG_CTRUNC)
@@ -142,11 +169,36 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Wait until readable; timeout_ms: 0 forever, < 0 not at all. */
-static int wait_readable(int sock, int timeout_ms, int64_t deadline, bool started)
+/*
+ * The one timeout rule (poll's) for the start of a message; once a message
+ * has begun on a stream, its rest must come within RECV_REST_MS (or the
+ * caller's deadline, if sooner), even when the caller waits forever: a peer
+ * that sends half a message and stalls never holds a receiver for long.
+ */
+#define RECV_REST_MS 1000
+
+struct recv_clock {
+	int timeout_ms;
+	int64_t deadline;      /* timeout_ms > 0: when the wait ends */
+	int64_t rest_deadline; /* once a message has begun: when its rest must be in */
+};
+
+static int poll_budget(struct recv_clock *c, bool started)
 {
-	int left = timeout_ms > 0 ? (int)(deadline - now_ms()) : timeout_ms == 0 ? -1 : 0;
-	int r = sb_poll_in(sock, left < 0 && timeout_ms > 0 ? 0 : left);
+	int64_t end = c->deadline, now = now_ms();
+
+	if (started && !c->rest_deadline)
+		c->rest_deadline = now + RECV_REST_MS;
+	if (started && (c->timeout_ms <= 0 || c->rest_deadline < end))
+		end = c->rest_deadline;
+	else if (c->timeout_ms <= 0)
+		return c->timeout_ms < 0 ? -1 : 0;
+	return end > now ? (int)(end - now) : 0;
+}
+
+static int wait_readable(int sock, struct recv_clock *c, bool started)
+{
+	int r = sb_poll_in(sock, poll_budget(c, started));
 
 	if (r < 0)
 		return sb_fail_sys(r, "poll");
@@ -155,9 +207,9 @@ static int wait_readable(int sock, int timeout_ms, int64_t deadline, bool starte
 	if (started)
 		return sb_fail(-ETIMEDOUT, SEALBUF_R_TIMEOUT,
 			       "the peer sent part of a message and stalled; the stream is out of step: close it");
-	if (timeout_ms < 0)
+	if (c->timeout_ms == 0)
 		return sb_fail(-EAGAIN, SEALBUF_R_WOULD_BLOCK, "no message queued");
-	return sb_fail(-ETIMEDOUT, SEALBUF_R_TIMEOUT, "no message within %d ms", timeout_ms);
+	return sb_fail(-ETIMEDOUT, SEALBUF_R_TIMEOUT, "no message within %d ms", c->timeout_ms);
 }
 
 /*
@@ -218,7 +270,8 @@ static int socket_type(int sock, int *ret)
  */
 static int read_message(int sock, int timeout_ms, struct inbox *in)
 {
-	int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	struct recv_clock clock = { .timeout_ms = timeout_ms,
+				    .deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0) };
 	int type, r = socket_type(sock, &type);
 
 	/* Try first and wait only when nothing is queued: one system call less. */
@@ -228,7 +281,7 @@ static int read_message(int sock, int timeout_ms, struct inbox *in)
 		if (r == 1 && (type != SOCK_STREAM || in->len == SB_WIRE_LEN))
 			return 0;
 		if (r >= 0)
-			r = wait_readable(sock, timeout_ms, deadline, in->len > 0);
+			r = wait_readable(sock, &clock, in->len > 0);
 	}
 	return r;
 }
@@ -249,6 +302,22 @@ static int check_fds(const struct inbox *in)
 	return 0;
 }
 
+/*
+ * The read-only flag promises an O_RDONLY fd (docs/wire-format.md): a
+ * message that breaks it is refused, so no writable fd stays behind.
+ */
+static int check_rdonly_fd(int fd)
+{
+	int fl = sb_fcntl(fd, F_GETFL, 0);
+
+	if (fl < 0)
+		return sb_fail_sys(fl, "fcntl(F_GETFL)");
+	if ((fl & O_ACCMODE) != O_RDONLY)
+		return sb_fail(-EACCES, SEALBUF_R_ACCESS_MODE,
+			       "the message says read-only but its fd is open for writing: refused and closed");
+	return 0;
+}
+
 static int open_received(const struct sb_wire *w, int fd, uint32_t flags,
 			 struct sealbuf_region **ret)
 {
@@ -261,11 +330,15 @@ static int open_received(const struct sb_wire *w, int fd, uint32_t flags,
 		return sb_fail(-EACCES, SEALBUF_R_ACCESS_MODE,
 			       "the sender shared this region read-only: receive it with SEALBUF_OPEN_RDONLY");
 	}
+	if ((w->flags & SB_WIRE_RDONLY) && (r = check_rdonly_fd(fd)) < 0) {
+		sb_close(fd);
+		return r;
+	}
 	r = sealbuf_region_open(fd, (size_t)w->size, &o, &region);
 	if (r < 0)
 		return r;
-	if (region->map_size != w->file_size) {
-		size_t have = region->map_size;
+	if (region->file_size != w->file_size) {
+		size_t have = region->file_size;
 		sealbuf_region_free(region);
 		return sb_fail(-ERANGE, SEALBUF_R_SIZE_MISMATCH,
 			       "the message declares a %llu-byte file; the fd holds %zu",
@@ -275,17 +348,113 @@ static int open_received(const struct sb_wire *w, int fd, uint32_t flags,
 	return 0;
 }
 
+#define RECV_FLAGS                                                             \
+	(OPEN_FLAGS | SEALBUF_RECV_SAME_UID | SEALBUF_RECV_PEER_PIDFD)
+
+static bool wants_peer(const struct sealbuf_recv_opts *o)
+{
+	return o->ret_peer || o->n_allow_uids || (o->flags & SEALBUF_RECV_SAME_UID);
+}
+
+static int load_recv_opts(const struct sealbuf_recv_opts *opts, struct sealbuf_recv_opts *o)
+{
+	size_t peer_sz;
+	int r = sb_opts_load(opts, offsetof(struct sealbuf_recv_opts, flags), sizeof(*o), o);
+
+	if (r == 0)
+		r = sb_check_flags(o->flags, RECV_FLAGS, "receive flags");
+	if (r == 0)
+		r = sb_check_reserved(o->reserved, "receive options");
+	if (r == 0 && o->n_allow_uids && !o->allow_uids)
+		r = sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT, "n_allow_uids is %u and allow_uids is NULL",
+			    o->n_allow_uids);
+	if (r < 0 || !o->ret_peer)
+		return r;
+	memcpy(&peer_sz, o->ret_peer, sizeof(peer_sz));
+	if (peer_sz < sizeof(struct sealbuf_peer))
+		return sb_fail(-EINVAL, SEALBUF_R_BAD_OPTS_SIZE,
+			       "ret_peer .sz is %zu, at least %zu expected (set it to sizeof the struct)",
+			       peer_sz, sizeof(struct sealbuf_peer));
+	return 0;
+}
+
+/*
+ * Who sent the message: the credentials it carries (SO_PASSCRED on the
+ * socket), else the socket's peer as of connect()/socketpair()
+ * (SO_PEERCRED). Asked only when the caller wants to know: no system call
+ * otherwise.
+ */
+static void peer_of(int sock, struct inbox *in, bool want_pidfd, struct sealbuf_peer *p)
+{
+	struct ucred uc = { .pid = 0 };
+	socklen_t len = sizeof(uc);
+	int pidfd = -1;
+
+	p->pidfd = -1;
+	if (in->have_cred) {
+		uc = in->cred;
+		p->source = SEALBUF_PEER_MESSAGE;
+	} else if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &uc, &len) == 0 && uc.pid > 0) {
+		p->source = SEALBUF_PEER_SOCKET;
+	}
+	p->pid = uc.pid;
+	p->uid = uc.uid;
+	p->gid = uc.gid;
+	if (!want_pidfd || p->source == SEALBUF_PEER_UNKNOWN)
+		return;
+	len = sizeof(pidfd);
+	if (in->pidfd >= 0) {
+		p->pidfd = in->pidfd;
+		in->pidfd = -1;
+	} else if (getsockopt(sock, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) == 0) {
+		p->pidfd = pidfd; /* 6.5+; older kernels: ENOPROTOOPT, and -1 stays */
+	}
+}
+
+static int check_peer(const struct sealbuf_recv_opts *o, const struct sealbuf_peer *p)
+{
+	if (!o->n_allow_uids && !(o->flags & SEALBUF_RECV_SAME_UID))
+		return 0;
+	if (p->source == SEALBUF_PEER_UNKNOWN)
+		return sb_fail(-EACCES, SEALBUF_R_PEER_REFUSED,
+			       "the sender's identity is unknown (a datagram socket with no peer: set SO_PASSCRED "
+			       "on it before the sender sends): the region was refused and closed");
+	if ((o->flags & SEALBUF_RECV_SAME_UID) && p->uid == geteuid())
+		return 0;
+	for (uint32_t i = 0; i < o->n_allow_uids; i++)
+		if (o->allow_uids[i] == p->uid)
+			return 0;
+	return sb_fail(-EACCES, SEALBUF_R_PEER_REFUSED,
+		       "the sender runs as uid %u (pid %d), which this receiver does not accept: "
+		       "the region was refused and closed", p->uid, (int)p->pid);
+}
+
+/* Identify the sender if asked, and refuse one the caller does not accept. */
+static int identify(int sock, const struct sealbuf_recv_opts *o, struct inbox *in,
+		    struct sealbuf_peer *peer)
+{
+	int r;
+
+	if (!wants_peer(o))
+		return 0;
+	peer_of(sock, in, o->flags & SEALBUF_RECV_PEER_PIDFD, peer);
+	r = check_peer(o, peer);
+	if (r < 0) {
+		sb_close(peer->pidfd);
+		peer->pidfd = -1;
+	}
+	return r;
+}
+
 SEALBUF_EXPORT int sealbuf_region_recv(int sock, const struct sealbuf_recv_opts *opts,
 				       struct sealbuf_region **ret_region)
 {
 	struct sealbuf_recv_opts o;
-	struct inbox in = { .nfds = 0 };
+	struct sealbuf_peer peer = { .sz = sizeof(peer), .pidfd = -1 };
+	struct inbox in = { .nfds = 0, .pidfd = -1 };
 	struct sb_wire w;
-	int r = sb_opts_load(opts, offsetof(struct sealbuf_recv_opts, flags), sizeof(o), &o);
+	int r = load_recv_opts(opts, &o);
 
-	if (r == 0)
-		r = sb_check_flags(o.flags, SEALBUF_OPEN_RDONLY | SEALBUF_OPEN_KEEP_HANDLE,
-				   "receive flags");
 	if (r == 0 && !ret_region)
 		r = sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT, "ret_region is NULL");
 	if (r == 0)
@@ -297,9 +466,21 @@ SEALBUF_EXPORT int sealbuf_region_recv(int sock, const struct sealbuf_recv_opts 
 		r = sb_wire_decode(in.buf, in.len, &w);
 	if (r == 0)
 		r = check_fds(&in);
+	if (r == 0)
+		r = identify(sock, &o, &in, &peer);
 	if (r < 0) {
 		inbox_close(&in);
 		return r;
 	}
-	return open_received(&w, in.fds[0], o.flags, ret_region);
+	sb_close(in.pidfd); /* an SO_PASSPIDFD pidfd nobody asked for */
+	r = open_received(&w, in.fds[0], o.flags & OPEN_FLAGS, ret_region);
+	if (r < 0) {
+		sb_close(peer.pidfd);
+		return r;
+	}
+	if (o.ret_peer)
+		sb_info_store(o.ret_peer, &peer, sizeof(peer), sizeof(peer));
+	else
+		sb_close(peer.pidfd);
+	return 0;
 }

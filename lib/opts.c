@@ -55,3 +55,11 @@ int sb_info_store(void *out, const void *filled, size_t min_sz, size_t our_sz)
 	memcpy(out, &sz, sizeof(sz));
 	return 0;
 }
+
+int sb_check_reserved(uint64_t value, const char *what)
+{
+	if (value)
+		return sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT,
+			       "%s: a reserved field is not 0 (it may mean something in a later sealbuf)", what);
+	return 0;
+}

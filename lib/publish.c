@@ -54,8 +54,7 @@ static int check_writer(const struct sealbuf_region *r, const char *what)
 	int ret = check_kind(r, false, what);
 
 	if (ret == 0 && !r->writable)
-		ret = sb_fail(-EROFS, SEALBUF_R_READ_ONLY,
-			      "%s: the region is mapped read-only in this process", what);
+		ret = sb_fail_read_only(r->fd, what, "the region is mapped read-only in this process");
 	return ret;
 }
 
@@ -240,35 +239,51 @@ static uint64_t stall_ns(const struct sealbuf_region *r)
 	return (uint64_t)(r->stall_ms ? r->stall_ms : STALL_MS_DEFAULT) * NS_PER_MS;
 }
 
-/* Since when the update at an odd seq has been seen in progress. */
+/*
+ * The time one call has spent waiting for updates in progress. It is
+ * bounded by the stall timeout as a whole, not per update: a peer that keeps
+ * the sequence odd while changing it holds one read, snapshot or wait for
+ * the stall timeout, no longer.
+ */
 struct stall {
-	uint64_t seq; /* 0 (even): none seen yet */
-	uint64_t since;
+	uint64_t first;  /* first odd sequence waited on; 0: none yet */
+	uint64_t seq;    /* the last one */
+	uint64_t waited; /* ns spent waiting on odd sequences */
 };
-
-static uint64_t stall_deadline(const struct sealbuf_region *r, struct stall *st, uint64_t odd)
-{
-	if (st->seq != odd) {
-		st->seq = odd;
-		st->since = sb_now_ns();
-	}
-	return st->since + stall_ns(r);
-}
 
 static int stalled(const struct sealbuf_region *r, const struct stall *st)
 {
+	unsigned long long ms = st->waited / NS_PER_MS;
+
+	if (st->first == st->seq)
+		return sb_fail(-EOWNERDEAD, SEALBUF_R_WRITER_STALLED,
+			       "update %llu has been in progress for %llu ms: the writer died or stopped mid-update",
+			       (unsigned long long)st->seq, ms);
 	return sb_fail(-EOWNERDEAD, SEALBUF_R_WRITER_STALLED,
-		       "update %llu has been in progress for %llu ms: the writer died or stopped mid-update",
-		       (unsigned long long)st->seq,
-		       (unsigned long long)((sb_now_ns() - st->since) / NS_PER_MS));
+		       "the sequence stayed odd for %llu ms (updates %llu to %llu, none finished): "
+		       "no publication was readable; the writer is stuck or misbehaving",
+		       ms, (unsigned long long)st->first, (unsigned long long)st->seq);
 }
 
-/* seq is @odd: wait for the writer to finish, at most the stall timeout. */
-static int wait_out_update(struct sealbuf_region *r, uint64_t odd, struct stall *st)
+/*
+ * seq is @odd: wait for the writer to finish, within what is left of the
+ * stall budget and before @cap (the caller's deadline). 0 once seq moved,
+ * or at @cap; -EOWNERDEAD when the budget is spent.
+ */
+static int wait_out_update(struct sealbuf_region *r, uint64_t odd, struct stall *st, uint64_t cap)
 {
-	int ret = await_change(r, odd, stall_deadline(r, st, odd));
+	uint64_t t0 = sb_now_ns(), budget = stall_ns(r), end;
+	int ret;
 
-	if (ret == 0)
+	if (!st->first)
+		st->first = odd;
+	st->seq = odd;
+	if (st->waited >= budget)
+		return stalled(r, st);
+	end = t0 + (budget - st->waited);
+	ret = await_change(r, odd, end < cap ? end : cap);
+	st->waited += sb_now_ns() - t0;
+	if (ret == 0 && end <= cap)
 		return stalled(r, st);
 	return ret < 0 ? ret : 0;
 }
@@ -293,19 +308,12 @@ SEALBUF_EXPORT int sealbuf_region_wait(struct sealbuf_region *r, uint64_t seen_s
 	if (ret == 0 && timeout_ms >= 0)
 		deadline = sb_now_ns() + (uint64_t)timeout_ms * NS_PER_MS;
 	while (ret >= 0) {
-		uint64_t limit = deadline;
 		s = sb_seq_load(r->hdr, memory_order_acquire);
 		if (!(s & 1) && s != seen_seq)
 			break;
-		if (s & 1) {
-			limit = stall_deadline(r, &st, s);
-			if (sb_now_ns() >= limit)
-				return stalled(r, &st);
-			limit = limit < deadline ? limit : deadline;
-		}
 		if (timeout_ms == 0 || (deadline != UINT64_MAX && sb_now_ns() >= deadline))
 			return wait_timed_out(seen_seq, timeout_ms);
-		ret = await_change(r, s, limit);
+		ret = s & 1 ? wait_out_update(r, s, &st, deadline) : await_change(r, s, deadline);
 	}
 	if (ret < 0)
 		return ret;
@@ -346,16 +354,18 @@ static int consistent_read(struct sealbuf_region *r, bool copy, void *buf, size_
 	struct sb_header *h = r->hdr;
 	struct stall st = { 0 };
 
-	for (int tries = 0; tries < READ_TRIES; tries++) {
+	for (int tries = 0; tries < READ_TRIES;) {
 		uint64_t s0 = sb_seq_load(h, memory_order_acquire), size;
 		int ret;
 
+		/* Updates in progress cost the stall budget, not tries. */
 		if (s0 & 1) {
-			ret = wait_out_update(r, s0, &st);
+			ret = wait_out_update(r, s0, &st, UINT64_MAX);
 			if (ret < 0)
 				return ret;
 			continue;
 		}
+		tries++;
 		/* Read once; checked against our own capacity, never the header's. */
 		size = sb_size_load(h);
 		if (size > r->capacity || (copy && size > buf_size)) {
@@ -378,8 +388,38 @@ static int consistent_read(struct sealbuf_region *r, bool copy, void *buf, size_
 		return 0;
 	}
 	return sb_fail(-EAGAIN, SEALBUF_R_CONTENDED,
-		       "the writer published during each of %d tries to read: try again",
+		       "an update began during each of %d copies (the data kept changing): try again",
 		       READ_TRIES);
+}
+
+/*
+ * At open: the size of one complete publication, waiting out an update in
+ * progress like a read does (at most the stall timeout). A writer that
+ * stalled leaves size 0 and the next read says why; open itself succeeds.
+ */
+void sb_first_read(struct sealbuf_region *r)
+{
+	struct sb_header *h = r->hdr;
+	uint64_t end = sb_now_ns() + stall_ns(r), s0 = 0, size;
+
+	for (int tries = 0; tries < READ_TRIES; tries++) {
+		s0 = sb_seq_load(h, memory_order_acquire);
+		if (s0 & 1) {
+			if (sb_now_ns() >= end || await_change(r, s0, end) <= 0)
+				break;
+			continue;
+		}
+		size = sb_size_load(h);
+		if (!unchanged(h, s0))
+			continue;
+		if (size > r->capacity)
+			break;
+		r->size = (size_t)size;
+		r->seq = s0;
+		return;
+	}
+	r->size = 0;
+	r->seq = s0 & ~(uint64_t)1;
 }
 
 SEALBUF_EXPORT int sealbuf_region_read(struct sealbuf_region *r)

@@ -120,16 +120,17 @@ int sb_region_map(struct sealbuf_region *r, size_t file_size, bool writable)
 			       file_size);
 	if (ret == -EACCES && is_write_only(r->fd))
 		return sb_fail(ret, SEALBUF_R_ACCESS_MODE,
-			       "fd %d is write-only: it cannot be mapped", r->fd);
+			       "the fd is write-only: it cannot be mapped");
 	if (ret == -EACCES)
 		return sb_fail(ret, SEALBUF_R_ACCESS_MODE,
-			       "fd %d's access mode does not allow a %s mapping%s", r->fd,
+			       "the fd's access mode does not allow a %s mapping%s",
 			       writable ? "writable" : "readable",
 			       writable ? ": open it with SEALBUF_OPEN_RDONLY" : "");
 	if (ret < 0)
 		return sb_fail_sys(ret, "mmap");
 	r->map = p;
 	r->map_size = file_size;
+	r->file_size = file_size;
 	r->data = p;
 	r->capacity = file_size;
 	return 0;

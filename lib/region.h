@@ -16,7 +16,8 @@ struct sealbuf_region {
 	enum sealbuf_kind kind;
 	bool writable;           /* this process's mapping is PROT_WRITE */
 	uint8_t *map;            /* whole mapping; NULL when nothing is mapped */
-	size_t map_size;         /* bytes mapped (== file size) */
+	size_t map_size;         /* bytes mapped (== file size, or 0 with SEALBUF_OPEN_NOMAP) */
+	size_t file_size;        /* bytes in the memfd */
 	uint8_t *data;           /* map, or the payload after the header page */
 	size_t size;             /* requested (plain) or last seen valid size */
 	size_t capacity;         /* bytes available at data */
@@ -36,6 +37,8 @@ struct sealbuf_region {
 	bool populated_store;
 };
 
+/* handle.c: a new read-only open file of @fd (through /proc/self/fd). */
+int sb_reopen_rdonly(int fd);
 /* handle.c: a new fd for @region (read-only reopen with SEALBUF_SHARE_RDONLY). */
 int sb_share_fd(const struct sealbuf_region *region, uint32_t flags, int *ret_fd);
 /* Whether @region may be shared with @flags. */
@@ -59,5 +62,7 @@ void sb_prefault(struct sealbuf_region *r);
 
 /* publish.c: the seqlock write of @size bytes from @src (writer checks done). */
 void sb_publish(struct sealbuf_region *r, const void *src, size_t size);
+/* publish.c: at open, wait out an update in progress like a read (bounded), then take size and seq. */
+void sb_first_read(struct sealbuf_region *r);
 
 #endif

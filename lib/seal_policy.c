@@ -1,11 +1,20 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The sealing policy. Every region carries exactly F_SEAL_SHRINK|F_SEAL_GROW|
- * F_SEAL_SEAL (plus F_SEAL_EXEC where MFD_NOEXEC_SEAL added it): the sender
- * can never resize the memfd under a receiver's mapping (no SIGBUS), nobody
- * can change the seals later, and it is the set /dev/udmabuf accepts (it
- * refuses WRITE and FUTURE_WRITE). A peer's fd is checked against the same
- * policy before it is mapped.
+ * The sealing policy. Every region is created F_SEAL_SHRINK|F_SEAL_GROW (plus
+ * F_SEAL_EXEC where MFD_NOEXEC_SEAL added it): nobody can ever resize the
+ * memfd under a mapping (no SIGBUS), and it is a set /dev/udmabuf accepts.
+ * The creator keeps the right to add the write seals, which take away write
+ * access for good, from everyone, root included:
+ *  - F_SEAL_FUTURE_WRITE at the first read-only share (handle.c): no new
+ *    writable mapping and no write(2) by anyone; mappings that were writable
+ *    before keep writing (the creator's, and reserved-region writers').
+ *  - F_SEAL_WRITE|F_SEAL_SEAL at freeze (freeze.c): nothing writes again.
+ * F_SEAL_SEAL is therefore not required of a peer's fd: the only seals it
+ * would stop are these two, and neither takes access from a mapping that
+ * exists (the kernel refuses F_SEAL_WRITE while a writable mapping exists,
+ * and F_SEAL_FUTURE_WRITE spares them), so a receiver's mapping is safe
+ * without it. A peer's fd is checked against this policy before it is
+ * mapped: a write-sealed fd maps read-only only.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -24,6 +33,61 @@ int sb_seal(int fd)
 	return r < 0 ? sb_fail_sys(r, "fcntl(F_ADD_SEALS)") : 0;
 }
 
+int sb_get_seals(int fd)
+{
+	int seals = sb_fcntl(fd, F_GET_SEALS, 0);
+
+	if (seals < 0)
+		return sb_fail(-EBADFD, SEALBUF_R_NOT_MEMFD,
+			       "the region's seals cannot be read (F_GET_SEALS: %s): not a memfd",
+			       strerror(-seals));
+	return seals;
+}
+
+/*
+ * The first read-only share: F_SEAL_FUTURE_WRITE, unless a write seal is
+ * there already (frozen, or shared read-only before).
+ */
+int sb_seal_future_write(int fd)
+{
+	int seals = sb_get_seals(fd), r;
+
+	if (seals < 0 || (seals & SB_SEALS_FORBIDDEN))
+		return seals < 0 ? seals : 0;
+	r = sb_fcntl(fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE);
+	if (r == -EINVAL)
+		return sb_fail(-EOPNOTSUPP, SEALBUF_R_NOT_SUPPORTED,
+			       "the kernel has no F_SEAL_FUTURE_WRITE (Linux 5.1+): a read-only handle "
+			       "could be reopened writable, so none is made");
+	if (r == -EPERM)
+		return sb_fail(-EPERM, SEALBUF_R_SEALS_EXTRA,
+			       "the memfd is sealed F_SEAL_SEAL without a write seal: F_SEAL_FUTURE_WRITE "
+			       "cannot be added, so a read-only handle could be reopened writable; none is made");
+	return r < 0 ? sb_fail_sys(r, "fcntl(F_ADD_SEALS, F_SEAL_FUTURE_WRITE)") : 0;
+}
+
+/*
+ * A new writable handle, or a dma-buf, of a region of ours (@what says
+ * which): refused once a write seal is on, with the rule that put it there.
+ */
+int sb_check_writable_policy(int fd, const char *what)
+{
+	int seals = sb_get_seals(fd);
+
+	if (seals < 0)
+		return seals;
+	if (seals & F_SEAL_WRITE)
+		return sb_fail(-EPERM, SEALBUF_R_FROZEN,
+			       "%s: the region is frozen (F_SEAL_WRITE): it is read-only for every holder, for good",
+			       what);
+	if (seals & F_SEAL_FUTURE_WRITE)
+		return sb_fail(-EPERM, SEALBUF_R_SHARED_READ_ONLY,
+			       "%s: the region has been shared read-only, which sealed it F_SEAL_FUTURE_WRITE: no new "
+			       "writable handle or dma-buf can be made (those made before stay valid); make them "
+			       "before the first read-only share", what);
+	return 0;
+}
+
 static int seals_str(int seals, char *buf, size_t len)
 {
 	return snprintf(buf, len, "%s%s%s%s%s%s", seals & F_SEAL_SEAL ? " SEAL" : "",
@@ -34,29 +98,44 @@ static int seals_str(int seals, char *buf, size_t len)
 			seals & F_SEAL_EXEC ? " EXEC" : "");
 }
 
+int sb_fail_read_only(int fd, const char *what, const char *why)
+{
+	int seals = fd >= 0 ? sb_fcntl(fd, F_GET_SEALS, 0) : 0;
+
+	if (seals > 0 && (seals & F_SEAL_WRITE))
+		return sb_fail(-EROFS, SEALBUF_R_FROZEN,
+			       "%s: the region is frozen (F_SEAL_WRITE): read-only for every holder, for good", what);
+	return sb_fail(-EROFS, SEALBUF_R_READ_ONLY, "%s: %s", what, why);
+}
+
 int sb_check_seals(int fd)
+{
+	return sb_check_seals_mode(fd, false);
+}
+
+int sb_check_seals_mode(int fd, bool writable)
 {
 	char have[64];
 	int seals = sb_fcntl(fd, F_GET_SEALS, 0);
 
 	if (seals < 0)
 		return sb_fail(-EBADFD, SEALBUF_R_NOT_MEMFD,
-			       "fd %d has no seals at all (F_GET_SEALS: %s): not a memfd",
-			       fd, strerror(-seals));
+			       "the fd has no seals at all (F_GET_SEALS: %s): not a memfd",
+			       strerror(-seals));
 	seals_str(seals, have, sizeof(have));
 	/* Files made without MFD_ALLOW_SEALING report SEAL alone, forever. */
 	if (seals == F_SEAL_SEAL)
 		return sb_fail(-EPERM, SEALBUF_R_NOT_SEALABLE,
-			       "fd %d cannot be sealed (memfd made without MFD_ALLOW_SEALING, or a plain tmpfs file)",
-			       fd);
-	if (seals & SB_SEALS_FORBIDDEN)
-		return sb_fail(-EPERM, SEALBUF_R_SEALS_EXTRA,
-			       "fd %d carries seals {%s }: WRITE/FUTURE_WRITE forbid writers and dma-buf export",
-			       fd, have);
+			       "the fd cannot be sealed (memfd made without MFD_ALLOW_SEALING, or a plain tmpfs file)");
 	if ((seals & SB_SEALS_REQUIRED) != SB_SEALS_REQUIRED)
 		return sb_fail(-EPERM, SEALBUF_R_SEALS_MISSING,
-			       "fd %d carries seals {%s }, needs SHRINK GROW SEAL: its sender could still resize it",
-			       fd, have);
+			       "the fd carries seals {%s }, needs SHRINK GROW: its sender could still resize it",
+			       have);
+	if (writable && (seals & SB_SEALS_FORBIDDEN))
+		return sb_fail(-EPERM, SEALBUF_R_SEALS_EXTRA,
+			       "the fd carries seals {%s }: a write-sealed region (shared read-only, or frozen) "
+			       "maps read-only only: open it with SEALBUF_OPEN_RDONLY",
+			       have);
 	return 0;
 }
 
@@ -127,8 +206,8 @@ int sb_check_memfd(int fd, size_t *ret_file_size, size_t *ret_page)
 	}
 	if (!S_ISREG(st.st_mode) ||
 	    (!is_shm_memfd(fd, &st) && !(huge = is_memfd_on(fd, HUGETLBFS_MAGIC))))
-		return sb_fail(-EBADFD, SEALBUF_R_NOT_MEMFD, "fd %d is %s, not a memfd",
-			       fd, sb_describe_fd(fd, what, sizeof(what)));
+		return sb_fail(-EBADFD, SEALBUF_R_NOT_MEMFD, "the fd is %s, not a memfd",
+			       sb_describe_fd(fd, what, sizeof(what)));
 	*ret_file_size = (size_t)st.st_size;
 	/* hugetlbfs reports its page size as the block size. */
 	*ret_page = huge ? (size_t)st.st_blksize : sb_page_size();

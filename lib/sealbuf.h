@@ -17,6 +17,17 @@
  *  - Option structs carry their own size in .sz (use SEALBUF_OPTS); a NULL
  *    options pointer means all defaults; unknown flag bits are rejected.
  *  - Every fd sealbuf creates is close-on-exec.
+ *  - sealbuf_last_reason() and sealbuf_last_error() change only when a call
+ *    fails: after a success they still describe the last failure (so read
+ *    them right after the failing call, not after later calls).
+ *  - Error texts name what the caller knows ("the fd", "the region"), never
+ *    fd numbers the library received and closed itself.
+ *  - Timeouts in ms follow poll(2): < 0 waits forever, 0 does not wait, > 0
+ *    waits that long.
+ *  - Public structs have no padding: every byte is a named field; fields
+ *    named reserved must be 0 (-EINVAL otherwise), as they may mean
+ *    something in a later version.
+ *  - Everything here exists since 1.0 (symbol version SEALBUF_1.0).
  */
 #ifndef SEALBUF_H
 #define SEALBUF_H
@@ -30,8 +41,9 @@
 extern "C" {
 #endif
 
-#define SEALBUF_VERSION_MAJOR 0
-#define SEALBUF_VERSION_MINOR 1
+/* This header's version: 1.0 is the first stable ABI (soname 1, symbol node SEALBUF_1.0). */
+#define SEALBUF_VERSION_MAJOR 1
+#define SEALBUF_VERSION_MINOR 0
 
 /* Declare an option struct with .sz set and the given fields. */
 #define SEALBUF_OPTS(TYPE, NAME, ...)                                          \
@@ -47,12 +59,12 @@ extern "C" {
  */
 enum sealbuf_reason {
 	SEALBUF_R_NONE = 0,
-	SEALBUF_R_INVALID_ARGUMENT,  /* -EINVAL: NULL pointer, bad value */
+	SEALBUF_R_INVALID_ARGUMENT,  /* -EINVAL: NULL pointer, bad value; -EBADF: fd argument not open; -ENOTSOCK: not a socket */
 	SEALBUF_R_UNKNOWN_FLAGS,     /* -EINVAL: flag bits this version lacks */
 	SEALBUF_R_BAD_OPTS_SIZE,     /* -EINVAL: opts->sz too small, or larger with non-zero tail */
 	SEALBUF_R_SIZE_OVERFLOW,     /* -EOVERFLOW: size does not fit when rounded to pages */
 	SEALBUF_R_TOO_LARGE,         /* -EFBIG: size above what the system (or region) allows */
-	SEALBUF_R_NO_MEMORY,         /* -ENOMEM/-ENOSPC: memory could not be reserved */
+	SEALBUF_R_NO_MEMORY,         /* -ENOMEM, -ENOSPC: memory could not be reserved */
 	SEALBUF_R_NAME_TOO_LONG,     /* -ENAMETOOLONG: debug name over SEALBUF_NAME_MAX */
 	SEALBUF_R_SYSCALL,           /* a system call failed; errno is the kernel's */
 	SEALBUF_R_NOT_MEMFD,         /* -EBADFD: the fd is not a memfd */
@@ -66,7 +78,7 @@ enum sealbuf_reason {
 	SEALBUF_R_TRUNCATED,         /* -EPROTO: short message, or control data truncated */
 	SEALBUF_R_NO_FD,             /* -EBADMSG: message carried no fd */
 	SEALBUF_R_EXTRA_FDS,         /* -EBADMSG: message carried more than one fd (all closed) */
-	SEALBUF_R_PEER_CLOSED,       /* -ECONNRESET: peer closed the socket */
+	SEALBUF_R_PEER_CLOSED,       /* -ECONNRESET, -EPIPE, -ENOTCONN: peer closed the socket */
 	SEALBUF_R_TIMEOUT,           /* -ETIMEDOUT: nothing (or half a message) within the timeout */
 	SEALBUF_R_WOULD_BLOCK,       /* -EAGAIN: non-blocking and nothing to read */
 	SEALBUF_R_WRONG_KIND,        /* -EMEDIUMTYPE: operation needs another kind of region */
@@ -91,9 +103,13 @@ enum sealbuf_reason {
 	SEALBUF_R_NOT_DMABUF,        /* -EBADFD: the fd is not a dma-buf */
 	SEALBUF_R_NO_HANDLE,         /* -EBADF: region was opened without KEEP_HANDLE */
 	SEALBUF_R_DEVICE_DENIED,     /* -EACCES: no permission to open the device node */
+	SEALBUF_R_SHARED_READ_ONLY,  /* -EPERM: shared read-only (F_SEAL_FUTURE_WRITE): no new writable handle or dma-buf */
+	SEALBUF_R_FROZEN,            /* -EPERM, -EROFS: frozen (F_SEAL_WRITE): read-only for every holder */
+	SEALBUF_R_WRITABLE_MAPPING,  /* -EBUSY: freeze: a writable mapping of the region remains */
+	SEALBUF_R_PEER_REFUSED,      /* -EACCES: the sender is not one the receiver accepts */
 	SEALBUF_R_NO_RDMA_DEVICE,    /* -ENODEV: no RDMA device (libsealbuf-rdma; the text says how to add rxe) */
 	SEALBUF_R_MEMLOCK_LIMIT,     /* -ENOMEM: RLIMIT_MEMLOCK too low to register (pin) the memory */
-	SEALBUF_R_PEER_UNREACHABLE,  /* -EHOSTUNREACH/-ECONNREFUSED: no route to the peer, or nobody listens */
+	SEALBUF_R_PEER_UNREACHABLE,  /* -EHOSTUNREACH, -ECONNREFUSED: no route to the peer, or nobody listens */
 	SEALBUF_R_REMOTE_ACCESS,     /* -EACCES: the peer's side refused an access (key, range, rights) */
 	SEALBUF_R_NO_DMABUF_MR,      /* -EOPNOTSUPP: the RDMA provider cannot register a dma-buf */
 	SEALBUF_R_TRANSFER_FAILED,   /* -EIO: an RDMA transfer failed; the text names its status */
@@ -202,16 +218,28 @@ enum sealbuf_share_flags {
 
 /*
  * A new close-on-exec fd for @region, owned by the caller, to be sent once.
- * With SEALBUF_SHARE_RDONLY the fd is a fresh read-only open of the memfd:
- * the receiver can neither map it writable nor mprotect it writable. The
- * first read-only share also drops the memfd inode's write permission bits
- * (to r--------), so the receiver cannot reopen it read-write through
- * /proc/self/fd either, unless it has CAP_DAC_OVERRIDE (root); fds already
- * open keep their mode. (F_SEAL_FUTURE_WRITE would stop even root, but
- * /dev/udmabuf refuses memfds that carry it.)
- * Errors: -EINVAL, -EBADF (region opened without KEEP_HANDLE), -EPERM
- * (SEALBUF_R_ACCESS_MODE: not the memfd's owner, its mode cannot be
- * dropped), kernel errnos.
+ *
+ * With SEALBUF_SHARE_RDONLY the fd is a fresh read-only open of the memfd,
+ * and the first read-only share seals the memfd F_SEAL_FUTURE_WRITE: from
+ * then on nobody, root included, can map it writable, mprotect a mapping
+ * writable, write(2), pwrite(2), splice into it or punch holes in it,
+ * whatever fd they hold or reopen (fchmod and a reopen through /proc give
+ * an fd that cannot write). Mappings that were writable before keep
+ * working: this process goes on writing, and reserved-region writers go on
+ * publishing. The rule that follows, for good: no new writable handle
+ * (sharing without SEALBUF_SHARE_RDONLY fails with -EPERM,
+ * SEALBUF_R_SHARED_READ_ONLY) and no new dma-buf (sealbuf_region_export()
+ * fails the same way); dma-bufs made before stay valid. So export and
+ * share read-write first, then share read-only. A region mapped read-only
+ * here shares its read-only fd (with or without the flag).
+ * Processes that may ptrace each other (same uid, no sandbox) can still
+ * write each other's memory; that is the sandbox's job, not the handle's.
+ * Errors: -EINVAL, -EBADF (SEALBUF_R_NO_HANDLE: region opened without
+ * KEEP_HANDLE), -EPERM (SEALBUF_R_SHARED_READ_ONLY, SEALBUF_R_FROZEN: a
+ * writable share of a write-sealed region; SEALBUF_R_SEALS_EXTRA: a memfd
+ * sealed F_SEAL_SEAL without a write seal cannot be shared read-only),
+ * -EOPNOTSUPP (kernel before 5.1: no F_SEAL_FUTURE_WRITE), kernel errnos.
+ * Since 1.0.
  */
 int sealbuf_region_share(const struct sealbuf_region *region, uint32_t flags,
 			 int *ret_fd);
@@ -221,6 +249,12 @@ enum sealbuf_open_flags {
 	SEALBUF_OPEN_RDONLY = 1u << 0,
 	/* Keep the fd open inside the region, to re-share or export it later. */
 	SEALBUF_OPEN_KEEP_HANDLE = 1u << 1,
+	/*
+	 * Plain regions: validate and keep the handle, but map nothing
+	 * (sealbuf_region_data() is NULL); map parts with sealbuf_window_map().
+	 * Since 1.0.
+	 */
+	SEALBUF_OPEN_NOMAP = 1u << 2,
 };
 
 struct sealbuf_open_opts {
@@ -241,6 +275,66 @@ struct sealbuf_open_opts {
 int sealbuf_region_open(int fd, size_t size, const struct sealbuf_open_opts *opts,
 			struct sealbuf_region **ret_region);
 
+/*
+ * Freeze @region (Mozilla's Freeze, Chromium's ConvertToReadOnly): make it
+ * read-only for every holder, for good, with F_SEAL_WRITE|F_SEAL_SEAL. The
+ * kernel refuses F_SEAL_WRITE while a writable mapping of the memfd exists,
+ * so this process's mapping is first replaced, at the same address, by a
+ * read-only one, and the region's handle by a read-only one: afterwards
+ * sealbuf_region_writable() is false, data() still points at the same
+ * bytes, and writing them faults. A frozen region is sent, opened (read-only
+ * only), read and mapped in windows everywhere; nobody can map it writable,
+ * mprotect it writable or write(2) it, root included; it has no dma-buf.
+ * Freezing a frozen region is 0. A reserved region stops publishing.
+ * Errors: -EINVAL (NULL; an update is open), -EBADF (SEALBUF_R_NO_HANDLE),
+ * -EROFS (SEALBUF_R_READ_ONLY: a read-only handle cannot freeze), -EBUSY
+ * (SEALBUF_R_WRITABLE_MAPPING: a peer still maps it writable, or a dma-buf
+ * pins its pages; this process's mapping is writable again unless the region
+ * was shared read-only, which the text says), -EPERM (SEALBUF_R_SEALS_EXTRA:
+ * a foreign memfd sealed F_SEAL_SEAL), kernel errnos. Since 1.0.
+ */
+int sealbuf_region_freeze(struct sealbuf_region *region);
+
+/* ------------------------------------------------------------------------ */
+/* Windows: map part of a region                                             */
+/* ------------------------------------------------------------------------ */
+
+struct sealbuf_window;
+
+enum sealbuf_window_flags {
+	/* Reserved/mirror regions: count @offset from the payload's first byte. */
+	SEALBUF_WINDOW_PAYLOAD = 1u << 0,
+	/* Map read-only (required on a region held read-only). */
+	SEALBUF_WINDOW_RDONLY = 1u << 1,
+};
+
+/*
+ * Map @length bytes of @region from @offset (both multiples of the region's
+ * page size; @length 0: to the end) as a mapping of their own, so a region
+ * can be worked through piece by piece (open it with SEALBUF_OPEN_NOMAP to
+ * map nothing else). The region must hold its handle (created here, or
+ * opened with KEEP_HANDLE or NOMAP); its memfd is checked again as at open.
+ * A plain region's size is checked to the page (its memfd is whole pages),
+ * so a window may cover the bytes past the declared size up to the page's
+ * end. Writable windows are refused once the region was shared read-only
+ * or frozen (its own reason). The window is the caller's, independent of
+ * the region: sealbuf_window_unmap() it (before or after freeing the region).
+ * Errors: -EINVAL (NULL, unknown flags, SEALBUF_R_MISALIGNED), -EOVERFLOW
+ * (SEALBUF_R_SIZE_OVERFLOW: offset + length overflows), -ERANGE
+ * (SEALBUF_R_RANGE: past the end; SEALBUF_R_SIZE_MISMATCH), -ENODATA
+ * (SEALBUF_R_EMPTY), -EBADF (SEALBUF_R_NO_HANDLE), -EMEDIUMTYPE (PAYLOAD of a
+ * plain region), -EROFS (SEALBUF_R_READ_ONLY), -EPERM
+ * (SEALBUF_R_SHARED_READ_ONLY, SEALBUF_R_FROZEN), -ENOMEM. Since 1.0.
+ */
+int sealbuf_window_map(const struct sealbuf_region *region, uint64_t offset, uint64_t length,
+		       uint32_t flags, struct sealbuf_window **ret_window);
+/* Unmap and free a window. NULL is a no-op. Since 1.0. */
+void sealbuf_window_unmap(struct sealbuf_window *window);
+/* The window's first byte (NULL for NULL). Since 1.0. */
+void *sealbuf_window_data(const struct sealbuf_window *window);
+/* The window's length in bytes (0 for NULL). Since 1.0. */
+size_t sealbuf_window_size(const struct sealbuf_window *window);
+
 /* ------------------------------------------------------------------------ */
 /* Sending regions over AF_UNIX sockets                                      */
 /* ------------------------------------------------------------------------ */
@@ -253,20 +347,76 @@ int sealbuf_region_open(int fd, size_t size, const struct sealbuf_open_opts *opt
  */
 int sealbuf_region_send(int sock, const struct sealbuf_region *region, uint32_t flags);
 
+/* Receive-only flags, in struct sealbuf_recv_opts's .flags beside enum sealbuf_open_flags. */
+enum sealbuf_recv_flags {
+	/* Accept a region only from a sender running as this process's effective uid. */
+	SEALBUF_RECV_SAME_UID = 1u << 16,
+	/* Hand back a pidfd of the sender in ret_peer->pidfd (kernels with SO_PEERPIDFD, 6.5+). */
+	SEALBUF_RECV_PEER_PIDFD = 1u << 17,
+};
+
+/* Where struct sealbuf_peer's identity came from. */
+enum sealbuf_peer_source {
+	SEALBUF_PEER_UNKNOWN = 0, /* nothing known: pid, uid, gid are 0 */
+	SEALBUF_PEER_MESSAGE = 1, /* SCM_CREDENTIALS of this message (the caller set SO_PASSCRED) */
+	SEALBUF_PEER_SOCKET = 2,  /* SO_PEERCRED: who connect()ed, or made the socketpair */
+};
+
+/* Who sent a received region, as the kernel says (never the message). */
+struct sealbuf_peer {
+	size_t sz;          /* sizeof(struct sealbuf_peer), set by the caller */
+	int32_t pid;        /* in the receiver's pid namespace; 0 when unknown */
+	uint32_t uid;       /* in the receiver's user namespace */
+	uint32_t gid;
+	int32_t pidfd;      /* -1, or with SEALBUF_RECV_PEER_PIDFD a pidfd the caller closes */
+	uint32_t source;    /* enum sealbuf_peer_source */
+	uint32_t reserved;  /* 0 */
+};
+
 struct sealbuf_recv_opts {
-	size_t sz;         /* sizeof(struct sealbuf_recv_opts) */
-	uint32_t flags;    /* enum sealbuf_open_flags */
-	int timeout_ms;    /* 0 (default): wait forever; > 0: milliseconds; < 0: don't wait */
+	size_t sz;          /* sizeof(struct sealbuf_recv_opts) */
+	uint32_t flags;     /* enum sealbuf_open_flags | enum sealbuf_recv_flags */
+	/*
+	 * poll(2)'s rule: < 0 waits forever, 0 (a zeroed SEALBUF_OPTS, or NULL
+	 * opts) does not wait, > 0 waits that many ms for a message to begin.
+	 * Once a message has begun on a stream, its rest must arrive within
+	 * 1000 ms (or the timeout, if sooner), whatever the timeout: a peer that
+	 * sends half a message and stalls holds nobody for longer.
+	 */
+	int timeout_ms;
+	/* Accept only senders whose uid is one of these n_allow_uids (or, with SAME_UID, ours). */
+	const uint32_t *allow_uids;
+	uint32_t n_allow_uids;
+	uint32_t reserved;  /* must be 0 */
+	/* If not NULL (its .sz set): who sent the region, filled on success. */
+	struct sealbuf_peer *ret_peer;
 };
 
 /*
  * Receive one region from @sock, validate the message, every fd attached
  * (extra ones are closed) and the region, then open it as sealbuf_region_open
- * does. A peer that sends part of a message and stalls gets -ETIMEDOUT after
- * timeout_ms; on a SOCK_STREAM socket the stream is then out of step and
- * should be closed. Errors: -EBADMSG, -EPROTO, -EPROTONOSUPPORT,
- * -ECONNRESET (peer closed), -ETIMEDOUT, -EAGAIN (timeout_ms 0, nothing
- * queued, timeout_ms < 0), and those of sealbuf_region_open.
+ * does. Only the flags of enum sealbuf_open_flags reach the open.
+ *
+ * Timeouts: see struct sealbuf_recv_opts. A stream whose peer stalled in the
+ * middle of a message (-ETIMEDOUT) is out of step and should be closed.
+ *
+ * Who sent it: with ret_peer, SEALBUF_RECV_SAME_UID or allow_uids, the
+ * sender's pid, uid and gid come from the message's SCM_CREDENTIALS when the
+ * caller set SO_PASSCRED on @sock (before the sender sent), otherwise from
+ * SO_PEERCRED (the process that connected, or made the socketpair: on a
+ * socket shared by several processes, only SO_PASSCRED names the sender of
+ * each message). A sender the caller does not accept gets the region
+ * refused and its fd closed before anything is mapped (-EACCES,
+ * SEALBUF_R_PEER_REFUSED); so does one whose identity is unknown (an
+ * unconnected datagram socket without SO_PASSCRED). Without these options no
+ * system call is spent on the sender.
+ *
+ * Errors: -EINVAL, -EBADMSG, -EPROTO, -EPROTONOSUPPORT, -ECONNRESET (peer
+ * closed), -ETIMEDOUT, -EAGAIN (timeout_ms 0 and nothing queued), -EACCES
+ * (SEALBUF_R_PEER_REFUSED; SEALBUF_R_ACCESS_MODE: a message flagged
+ * read-only must carry an O_RDONLY fd, and is received with
+ * SEALBUF_OPEN_RDONLY), and those of sealbuf_region_open().
+ * Since 1.0 (the peer options and poll's timeout rule are new in 1.0).
  */
 int sealbuf_region_recv(int sock, const struct sealbuf_recv_opts *opts,
 			struct sealbuf_region **ret_region);
@@ -301,6 +451,14 @@ int sealbuf_region_recv(int sock, const struct sealbuf_recv_opts *opts,
  * (SEALBUF_R_WRITER_STALLED); the last published data is gone, as the
  * writer had begun overwriting it. The next write by any writable mapping
  * takes over and publishes a consistent state again.
+ *
+ * Bounds, against any writer, a hostile one included: one read, snapshot or
+ * wait spends at most the stall timeout in all waiting for updates in
+ * progress (a sequence kept odd while it changes included), plus at most
+ * 100 copies of the payload spoiled by updates that began during them
+ * (then -EAGAIN, SEALBUF_R_CONTENDED); a wait also ends at its timeout.
+ * Opening a reserved region mid-update waits for it like a read; if the
+ * writer stalled, the open succeeds with size 0 and the next read says why.
  */
 
 /*
@@ -455,6 +613,7 @@ struct sealbuf_export_opts {
 	uint64_t offset;    /* page multiple, from the region's first byte (or the payload's) */
 	uint64_t length;    /* page multiple; 0 = up to the end of the region (or payload) */
 	uint32_t flags;     /* enum sealbuf_export_flags */
+	uint32_t reserved;  /* must be 0 */
 	/* dma-buf name (fdinfo, debugfs); NULL = the region's name, cut to 31 bytes */
 	const char *name;
 };
@@ -548,6 +707,7 @@ struct sealbuf_udmabuf_info {
 	uint32_t state;         /* enum sealbuf_udmabuf_state */
 	uint32_t size_limit_mb; /* live /sys/module/udmabuf/parameters/size_limit_mb */
 	uint32_t list_limit;    /* live /sys/module/udmabuf/parameters/list_limit */
+	uint32_t reserved;      /* 0 */
 	uint64_t size_limit;    /* size_limit_mb in bytes: the largest dma-buf */
 };
 

@@ -67,6 +67,16 @@ int sb_mmap(size_t len, int prot, int fd, void **ret)
 	return 0;
 }
 
+int sb_mmap_at(void *addr, size_t len, int prot, int fd, off_t off, void **ret)
+{
+	void *p = mmap(addr, len, prot, MAP_SHARED | (addr ? MAP_FIXED : 0), fd, off);
+
+	if (p == MAP_FAILED)
+		return -errno;
+	*ret = p;
+	return 0;
+}
+
 void sb_munmap(void *addr, size_t len)
 {
 	if (addr && len)

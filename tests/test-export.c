@@ -140,13 +140,17 @@ static void received_regions(void **state)
 	export_expect(a, 0, 0, 0, -EBADF, SEALBUF_R_NO_HANDLE);
 	assert_non_null(strstr(sealbuf_last_error(), "SEALBUF_OPEN_KEEP_HANDLE"));
 
-	assert_int_equal(sealbuf_region_share(r, SEALBUF_SHARE_RDONLY, &fd), 0);
-	assert_int_equal(sealbuf_region_open(fd, 2 * tl_page(), &ro, &b), 0);
-	export_expect(b, 0, 0, 0, -EROFS, SEALBUF_R_READ_ONLY);
-
+	/* Writable handles first: the first read-only share ends them (SHARED_READ_ONLY). */
 	assert_int_equal(sealbuf_region_share(r, 0, &fd), 0);
 	assert_int_equal(sealbuf_region_open(fd, 2 * tl_page(), &keep, &c), 0);
 	expect_reached_kernel(sealbuf_region_export(c, NULL, &fd), &fd);
+
+	assert_int_equal(sealbuf_region_share(r, SEALBUF_SHARE_RDONLY, &fd), 0);
+	assert_int_equal(sealbuf_region_open(fd, 2 * tl_page(), &ro, &b), 0);
+	export_expect(b, 0, 0, 0, -EROFS, SEALBUF_R_READ_ONLY);
+	export_expect(r, 0, 0, 0, -EPERM, SEALBUF_R_SHARED_READ_ONLY);
+	export_expect(c, 0, 0, 0, -EPERM, SEALBUF_R_SHARED_READ_ONLY);
+	tl_assert_fail(sealbuf_region_share(r, 0, &fd), -EPERM, SEALBUF_R_SHARED_READ_ONLY);
 	sealbuf_region_free(a);
 	sealbuf_region_free(b);
 	sealbuf_region_free(c);

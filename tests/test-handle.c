@@ -27,6 +27,15 @@ static void open_expect(int fd, size_t size, uint32_t flags, int err, enum sealb
 	assert_null(r);
 }
 
+static void open_ok(int fd, size_t size, uint32_t flags)
+{
+	SEALBUF_OPTS(sealbuf_open_opts, o, .flags = flags);
+	struct sealbuf_region *r = NULL;
+
+	assert_int_equal(sealbuf_region_open(fd, size, &o, &r), 0);
+	sealbuf_region_free(r);
+}
+
 /* Fuchsia's Link: the receiver maps the same pages, no copy. */
 static void share_and_open(void **state)
 {
@@ -138,10 +147,18 @@ static void hostile_memfds(void **state)
 	open_expect(tl_raw_memfd(0, 0, p), p, 0, -EPERM, SEALBUF_R_NOT_SEALABLE);
 	open_expect(tl_raw_memfd(MFD_ALLOW_SEALING, F_SEAL_SHRINK, p), p, 0, -EPERM,
 		    SEALBUF_R_SEALS_MISSING);
-	open_expect(tl_raw_memfd(MFD_ALLOW_SEALING, F_SEAL_SHRINK | F_SEAL_GROW, p), p, 0, -EPERM,
+	open_expect(tl_raw_memfd(MFD_ALLOW_SEALING, F_SEAL_GROW, p), p, 0, -EPERM,
 		    SEALBUF_R_SEALS_MISSING);
-	open_expect(tl_raw_memfd(MFD_ALLOW_SEALING, SEALS_OK | F_SEAL_WRITE, p), p,
-		    SEALBUF_OPEN_RDONLY, -EPERM, SEALBUF_R_SEALS_EXTRA);
+	/* Write-sealed (frozen, or shared read-only): read-only opens only. */
+	open_expect(tl_raw_memfd(MFD_ALLOW_SEALING, SEALS_OK | F_SEAL_WRITE, p), p, 0, -EPERM,
+		    SEALBUF_R_SEALS_EXTRA);
+	open_expect(tl_raw_memfd(MFD_ALLOW_SEALING, SEALS_OK | F_SEAL_FUTURE_WRITE, p), p, 0, -EPERM,
+		    SEALBUF_R_SEALS_EXTRA);
+	open_ok(tl_raw_memfd(MFD_ALLOW_SEALING, SEALS_OK | F_SEAL_WRITE, p), p, SEALBUF_OPEN_RDONLY);
+	open_ok(tl_raw_memfd(MFD_ALLOW_SEALING, SEALS_OK | F_SEAL_FUTURE_WRITE, p), p,
+		SEALBUF_OPEN_RDONLY);
+	/* SHRINK|GROW without SEAL: nothing a later seal could do takes a mapping's access. */
+	open_ok(tl_raw_memfd(MFD_ALLOW_SEALING, F_SEAL_SHRINK | F_SEAL_GROW, p), p, 0);
 	/* A proper memfd whose size disagrees with the declaration. */
 	open_expect(tl_raw_memfd(MFD_ALLOW_SEALING, SEALS_OK, 2 * p), p, 0, -ERANGE,
 		    SEALBUF_R_SIZE_MISMATCH);

@@ -341,6 +341,97 @@ static void stalled_sequence(void **state)
 	sealbuf_region_free(w);
 }
 
+struct odd_spinner {
+	uint64_t *seq;
+	volatile int stop;
+};
+
+/* A hostile writer: the sequence stays odd but keeps changing, every ~100 us. */
+static void *spin_odd(void *arg)
+{
+	struct odd_spinner *o = arg;
+
+	for (uint64_t s = 101; !o->stop; s += 2) {
+		__atomic_store_n(o->seq, s, __ATOMIC_RELEASE);
+		usleep(100);
+	}
+	return NULL;
+}
+
+static double since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/*
+ * Odd and changing: every read, snapshot, wait and open returns within the
+ * stall timeout (50 ms here; 0.1 had 100 times that), saying nothing was
+ * published.
+ */
+static void odd_and_changing(void **state)
+{
+	struct sealbuf_region *w = reserve(100), *rd = NULL, *late = NULL;
+	struct odd_spinner o = { .seq = (uint64_t *)(void *)(header_of(w) + OFF_SEQ) };
+	struct timespec t0;
+	char buf[100];
+	pthread_t t;
+
+	assert_int_equal(sealbuf_region_write(w, "abc", 3), 0);
+	assert_int_equal(open_as(w, 100, 0, &rd), 0);
+	assert_int_equal(sealbuf_region_set_stall_timeout(rd, 50), 0);
+	assert_int_equal(pthread_create(&t, NULL, spin_odd, &o), 0);
+	while (!(__atomic_load_n(o.seq, __ATOMIC_ACQUIRE) & 1))
+		usleep(100);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	tl_assert_fail(sealbuf_region_read(rd), -EOWNERDEAD, SEALBUF_R_WRITER_STALLED);
+	assert_null(strstr(sealbuf_last_error(), "published during"));
+	assert_non_null(strstr(sealbuf_last_error(), "none finished"));
+	tl_assert_fail(sealbuf_region_snapshot(rd, buf, sizeof(buf), NULL, NULL), -EOWNERDEAD,
+		       SEALBUF_R_WRITER_STALLED);
+	tl_assert_fail(sealbuf_region_wait(rd, 2, -1, NULL), -EOWNERDEAD, SEALBUF_R_WRITER_STALLED);
+	print_message("read, snapshot and wait(-1) against an odd, changing sequence: %.3f s in all "
+		      "(stall timeout 50 ms each)\n", since(&t0));
+	assert_true(since(&t0) < 3); /* bounded: 0.1 took about 15 s here */
+	/* Opening mid-update waits like a read (default stall timeout), then opens with size 0. */
+	assert_int_equal(open_as(w, 100, 0, &late), 0);
+	assert_int_equal(sealbuf_region_size(late), 0);
+	o.stop = 1;
+	pthread_join(t, NULL);
+	assert_int_equal(sealbuf_region_write(w, "new", 3), 0);
+	assert_int_equal(sealbuf_region_read(late), 0);
+	assert_int_equal(sealbuf_region_size(late), 3);
+	sealbuf_region_free(late);
+	sealbuf_region_free(rd);
+	sealbuf_region_free(w);
+}
+
+/* Opened during an update that then finishes: open waits for it, as a read does. */
+static void open_mid_update(void **state)
+{
+	struct sealbuf_region *w = reserve(100), *rd = NULL;
+	pid_t pid;
+
+	assert_int_equal(sealbuf_region_write(w, "abc", 3), 0);
+	assert_int_equal(sealbuf_region_write_begin(w), 0);
+	memcpy(sealbuf_region_data(w), "hello", 5);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) { /* finishes the update while the parent opens */
+		usleep(100000);
+		_exit(sealbuf_region_write_end(w, 5) < 0);
+	}
+	assert_int_equal(open_as(w, 100, 0, &rd), 0);
+	wait_child(pid);
+	assert_int_equal(sealbuf_region_size(rd), 5);
+	assert_memory_equal(sealbuf_region_data(rd), "hello", 5);
+	assert_int_equal(sealbuf_region_write_end(w, 5), 0);
+	sealbuf_region_free(rd);
+	sealbuf_region_free(w);
+}
+
 /* A real writer process dies between write_begin and write_end. */
 static void writer_died(void **state)
 {
@@ -540,6 +631,7 @@ int main(void)
 		TL_TEST(snapshot_basic), TL_TEST(tampered_at_open),
 		TL_TEST(tampered_after_open), TL_TEST(stalled_sequence),
 		TL_TEST(writer_died), TL_TEST(wait_timeouts), TL_TEST(wait_wakes),
+		TL_TEST(odd_and_changing), TL_TEST(open_mid_update),
 		TL_TEST(rdonly_flag_from_writable_fd), TL_TEST(send_to_child),
 		TL_TEST(hugetlb_header),
 	};

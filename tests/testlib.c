@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "testlib.h"
@@ -55,8 +56,22 @@ struct leak_state {
 
 static struct leak_state leak_state;
 
+/* The library logs LOG_ERR only for its own bugs (a reason with an errno its table lacks). */
+static int lib_bugs;
+
+static void bug_log(void *userdata, int priority, const char *file, int line, const char *fn,
+		    const char *msg)
+{
+	if (priority > LOG_ERR)
+		return;
+	lib_bugs++;
+	print_error("%s:%d: %s: %s\n", file, line, fn, msg);
+}
+
 int tl_leak_setup(void **state)
 {
+	lib_bugs = 0;
+	sealbuf_set_log_fn(bug_log, NULL);
 	leak_state.fds = tl_count_fds();
 	leak_state.maps = tl_count_memfd_maps();
 	*state = &leak_state;
@@ -68,6 +83,10 @@ int tl_leak_teardown(void **state)
 	struct leak_state *s = *state;
 	int fds = tl_count_fds(), maps = tl_count_memfd_maps();
 
+	if (lib_bugs) {
+		print_error("the library reported %d bug(s) above\n", lib_bugs);
+		return -1;
+	}
 	if (fds != s->fds || maps != s->maps) {
 		print_error("leak: %d fds before, %d after; %d memfd mappings before, %d after\n",
 			    s->fds, fds, s->maps, maps);

@@ -42,10 +42,11 @@ static unsigned long inode_of(const void *addr)
 
 static int child(int sock)
 {
+	SEALBUF_OPTS(sealbuf_recv_opts, forever, .timeout_ms = -1);
 	struct sealbuf_region *r;
 	char *p;
 
-	if (sealbuf_region_recv(sock, NULL, &r) < 0)
+	if (sealbuf_region_recv(sock, &forever, &r) < 0)
 		return fail("child", "receiving the region");
 	p = sealbuf_region_data(r);
 	printf("child  (pid %d): received %zu bytes, mapped at %p, memfd inode %lu\n",
@@ -57,7 +58,7 @@ static int child(int sock)
 		return 1;
 
 	/* The parent now sends a tampered handle: an unsealed memfd. */
-	if (sealbuf_region_recv(sock, NULL, &r) == 0) {
+	if (sealbuf_region_recv(sock, &forever, &r) == 0) {
 		fprintf(stderr, "child: accepted a tampered handle!\n");
 		return 1;
 	}

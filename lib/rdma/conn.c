@@ -327,9 +327,10 @@ SEALBUF_EXPORT int sealbuf_rdma_listen(const char *host, const char *port,
 	if (ret == 0 && rdma_create_id(l->ch, &l->id, NULL, RDMA_PS_TCP))
 		ret = rb_fail_sys(-errno, "rdma_create_id");
 	if (ret == 0 && rdma_bind_addr(l->id, ai->ai_addr))
-		ret = rb_fail(-errno, errno == EADDRINUSE ? SEALBUF_R_SYSCALL : SEALBUF_R_NO_RDMA_DEVICE,
-			      "cannot listen on %s:%s: %s (the address must be on a netdev with an RDMA device)",
-			      host ? host : "*", port, strerror(errno));
+		ret = errno == EADDRINUSE ? rb_fail_sys(-EADDRINUSE, "rdma_bind_addr")
+			: rb_fail(-ENODEV, SEALBUF_R_NO_RDMA_DEVICE,
+				  "cannot listen on %s:%s: %s (the address must be on a netdev with an RDMA device)",
+				  host ? host : "*", port, strerror(errno));
 	if (ret == 0 && rdma_listen(l->id, 8))
 		ret = rb_fail_sys(-errno, "rdma_listen");
 	freeaddrinfo(ai);

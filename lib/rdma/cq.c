@@ -238,7 +238,7 @@ int rb_send_raw(struct sealbuf_rdma *c, const void *msg, size_t len)
 	if (ret < 0)
 		return ret;
 	if (len > RB_MSG_SIZE)
-		return rb_fail(-EMSGSIZE, SEALBUF_R_INVALID_ARGUMENT, "a message is at most %d bytes",
+		return rb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT, "a message is at most %d bytes",
 			       RB_MSG_SIZE);
 	memcpy(&c->slots[RB_SLOT_SEND], msg, len);
 	return rb_post_wait(c, &wr, 1, "ibv_post_send (message)");

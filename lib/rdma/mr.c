@@ -65,7 +65,7 @@ static int reg_error(int err, uint64_t len, const char *what)
 			       (unsigned long long)len, (unsigned long long)rl.rlim_cur,
 			       (unsigned long long)(rl.rlim_cur / 1024));
 	if (err == -EFAULT)
-		return rb_fail(-EFAULT, SEALBUF_R_ACCESS_MODE,
+		return rb_fail(-EFAULT, SEALBUF_R_SYSCALL,
 			       "%s: the mapping does not allow the access asked (read-only?)", what);
 	return rb_fail_sys(err, what);
 }

@@ -42,8 +42,9 @@ struct sealbuf_rdma_opts {
 
 /*
  * Listen on @host (a local address of an RDMA netdev; NULL = all) and @port.
- * Errors: -EINVAL, -ENODEV (SEALBUF_R_NO_RDMA_DEVICE: the text says how to
- * add a soft RoCE device), -EADDRINUSE, -EADDRNOTAVAIL, kernel errnos.
+ * Errors: -EINVAL, -ENODEV (SEALBUF_R_NO_RDMA_DEVICE: no device, or the
+ * address is not on a netdev with one; the text says how to add a soft RoCE
+ * device), -EADDRINUSE (SEALBUF_R_SYSCALL), kernel errnos.
  */
 int sealbuf_rdma_listen(const char *host, const char *port, const struct sealbuf_rdma_opts *opts,
 			struct sealbuf_rdma_listener **ret_listener);

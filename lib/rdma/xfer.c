@@ -174,8 +174,8 @@ static int ack_status(const struct sealbuf_rdma_remote *r, int status)
 	if (status == -EFBIG)
 		return rb_fail(-EFBIG, SEALBUF_R_TOO_LARGE, "the peer refused the publication into \"%s\": too large",
 			       r->name);
-	return rb_fail(status < 0 && status > -4096 ? status : -EIO, SEALBUF_R_TRANSFER_FAILED,
-		       "the peer could not publish into \"%s\": %s", r->name, strerror(-status));
+	return rb_fail(-EIO, SEALBUF_R_TRANSFER_FAILED, "the peer could not publish into \"%s\": %s",
+		       r->name, strerror(-status));
 }
 
 int rb_wait_ack(struct sealbuf_rdma *c, uint32_t id, int timeout_ms, int *ret_status,

@@ -92,8 +92,14 @@ static const struct rule rules[] = {
 	/* The received fd is not open. */
 	{ "fstat", ANY, EBADF, -EBADF, SEALBUF_R_INVALID_ARGUMENT, "open" },
 	{ "fstat", ANY, EBADF, -EBADF, SEALBUF_R_INVALID_ARGUMENT, "recv" },
-	/* A read-only handle must not leave while the inode stays writable. */
-	{ "fchmod", ANY, 0, -EPERM, SEALBUF_R_ACCESS_MODE, NULL },
+	/* Read-only shares: F_SEAL_FUTURE_WRITE is the guard; dropping the mode bits is best effort. */
+	{ "fchmod", ANY, 0, 0, 0, NULL },
+	{ "fstat", ANY, 0, 0, 0, "share_rdonly" },
+	{ "fstat", ANY, 0, 0, 0, "send_rdonly" },
+	{ "fcntl", F_ADD_SEALS, EINVAL, -EOPNOTSUPP, SEALBUF_R_NOT_SUPPORTED, "share_rdonly" },
+	{ "fcntl", F_ADD_SEALS, EINVAL, -EOPNOTSUPP, SEALBUF_R_NOT_SUPPORTED, "send_rdonly" },
+	{ "fcntl", F_ADD_SEALS, EPERM, -EPERM, SEALBUF_R_SEALS_EXTRA, "share_rdonly" },
+	{ "fcntl", F_ADD_SEALS, EPERM, -EPERM, SEALBUF_R_SEALS_EXTRA, "send_rdonly" },
 	{ "getsockopt", ANY, ENOTSOCK, -ENOTSOCK, SEALBUF_R_INVALID_ARGUMENT, NULL },
 	{ "calloc", ANY, ENOMEM, -ENOMEM, SEALBUF_R_NO_MEMORY, NULL },
 	{ "malloc", ANY, ENOMEM, -ENOMEM, SEALBUF_R_NO_MEMORY, NULL },
@@ -242,7 +248,7 @@ static int run_send(const struct op *op, struct ctx *c)
 static int run_recv(const struct op *op, struct ctx *c)
 {
 	SEALBUF_OPTS(sealbuf_recv_opts, o, .flags = op->flags,
-		     .timeout_ms = op->timeout_ms ? op->timeout_ms : 5000);
+		     .timeout_ms = op->timeout_ms == 1 ? 0 : op->timeout_ms ? op->timeout_ms : 5000);
 
 	return sealbuf_region_recv(c->sv[1], &o, &c->out);
 }
@@ -509,7 +515,7 @@ OP(export_named, .size = 4 * 4096, .setup = setup_export, .run = run_export_name
 OP(export_list, .size = 4 * 4096, .setup = setup_export, .run = run_export_list)
 
 /* Nothing queued, don't wait: recvmsg finds nothing, poll confirms, -EAGAIN. */
-OP(recv_nothing_queued, .sock = SOCK_SEQPACKET, .timeout_ms = -1, .base = -EAGAIN,
+OP(recv_nothing_queued, .sock = SOCK_SEQPACKET, .timeout_ms = 1 /* 0: don't wait */, .base = -EAGAIN,
    .base_reason = SEALBUF_R_WOULD_BLOCK, .setup = setup_socket, .run = run_recv)
 OP(recv_dgram_rdonly, .size = 100, .sock = SOCK_DGRAM, .share = SEALBUF_SHARE_RDONLY,
    .flags = SEALBUF_OPEN_RDONLY, .setup = setup_sent, .run = run_recv)

@@ -82,7 +82,8 @@ static void open_another(struct sealbuf_region *w, uint32_t flags, size_t cap)
 	struct sealbuf_region *r;
 	int fd, ret;
 
-	if (sealbuf_region_share(w, 0, &fd) < 0)
+	/* After a read-only share (F_SEAL_FUTURE_WRITE) only read-only handles are made. */
+	if (sealbuf_region_share(w, flags & SEALBUF_OPEN_RDONLY ? SEALBUF_SHARE_RDONLY : 0, &fd) < 0)
 		abort();
 	ret = sealbuf_region_open(fd, cap, &o, &r);
 	fz_check_failure(ret, "sealbuf_region_open");

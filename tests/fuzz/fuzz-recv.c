@@ -66,7 +66,7 @@ static void check_region(struct sealbuf_region *r, uint32_t flags)
 
 static void recv_one(int sock, uint32_t flags)
 {
-	SEALBUF_OPTS(sealbuf_recv_opts, o, .flags = flags, .timeout_ms = -1);
+	SEALBUF_OPTS(sealbuf_recv_opts, o, .flags = flags, .timeout_ms = 0);
 	struct sealbuf_region *r = (void *)0x1;
 	int ret = sealbuf_region_recv(sock, &o, &r);
 

@@ -5,7 +5,9 @@
  *  - the fallocate reservation, per MiB, on its own;
  *  - send + receive + validate + map across two processes against a raw
  *    SCM_RIGHTS + F_GET_SEALS + fstat + mmap round trip, 4 KiB to 256 MiB;
- *  - the same round trip against copying the bytes through the same socket.
+ *  - the same round trip against copying the bytes through the same socket;
+ *  - freeze against the raw reopen + remap read-only + F_SEAL_WRITE, and a
+ *    window map + unmap against a raw mmap + munmap of the same range.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -89,6 +91,88 @@ static void bench_reserve(const struct bench *b)
 		   (bench_median(with, (size_t)n) - bench_median(without, (size_t)n)) / 64);
 }
 
+/* ---- freeze and windows ----------------------------------------------- */
+
+/* What freeze does, raw: reopen read-only, remap in place from it, seal, swap the fd. */
+static double raw_freeze(int fd, void *p, size_t size)
+{
+	char path[64];
+	uint64_t t = bench_now_ns();
+	int ro;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	ro = open(path, O_RDONLY | O_CLOEXEC);
+	if (ro < 0 || mmap(p, size, PROT_READ, MAP_SHARED | MAP_FIXED, ro, 0) == MAP_FAILED ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SEAL) < 0)
+		die("raw freeze");
+	close(fd);
+	t = bench_now_ns() - t;
+	close(ro);
+	return (double)t / 1e3;
+}
+
+static void bench_freeze(const struct bench *b, size_t size)
+{
+	int n = b->reps ? b->reps : b->quick ? 100 : 2000;
+	double *s = calloc((size_t)n, sizeof(double)), *r = calloc((size_t)n, sizeof(double));
+	struct sealbuf_region *reg;
+
+	for (int i = 0; i < n; i++) {
+		if (sealbuf_region_create(size, NULL, &reg) < 0)
+			die("sealbuf_region_create");
+		uint64_t t = bench_now_ns();
+		if (sealbuf_region_freeze(reg) < 0)
+			die("sealbuf_region_freeze");
+		s[i] = (double)(bench_now_ns() - t) / 1e3;
+		sealbuf_region_free(reg);
+		int fd = memfd_create("raw", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+		void *p;
+		/* Reserved like a region's pages: F_SEAL_WRITE scans them for pins. */
+		if (fd < 0 || ftruncate(fd, (off_t)size) < 0 || fallocate(fd, 0, 0, (off_t)size) < 0 ||
+		    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0 ||
+		    (p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED)
+			die("raw memfd");
+		r[i] = raw_freeze(fd, p, size);
+		munmap(p, size);
+	}
+	bench_report(b, "freeze 1 MiB", "us", bench_median(s, (size_t)n),
+		     "raw reopen+mmap(MAP_FIXED)+F_SEAL_WRITE", bench_median(r, (size_t)n), NULL);
+	free(s);
+	free(r);
+}
+
+/* A 64 KiB window in the middle of a 16 MiB region: map + unmap, against mmap + munmap. */
+static void bench_window(const struct bench *b)
+{
+	size_t size = 16u << 20, len = 64u << 10, off = 8u << 20;
+	int n = b->reps ? b->reps : b->quick ? 200 : 5000;
+	double *s = calloc((size_t)n, sizeof(double)), *r = calloc((size_t)n, sizeof(double));
+	struct sealbuf_region *reg;
+	struct sealbuf_window *w;
+
+	if (sealbuf_region_create(size, NULL, &reg) < 0)
+		die("sealbuf_region_create");
+	for (int i = 0; i < n; i++) {
+		uint64_t t = bench_now_ns();
+		if (sealbuf_window_map(reg, off, len, 0, &w) < 0)
+			die("sealbuf_window_map");
+		sealbuf_window_unmap(w);
+		s[i] = (double)(bench_now_ns() - t) / 1e3;
+		t = bench_now_ns();
+		void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
+			       sealbuf_region_fd(reg), (off_t)off);
+		if (p == MAP_FAILED)
+			die("raw mmap");
+		munmap(p, len);
+		r[i] = (double)(bench_now_ns() - t) / 1e3;
+	}
+	bench_report(b, "window map+unmap 64 KiB of 16 MiB", "us", bench_median(s, (size_t)n),
+		     "raw mmap+munmap", bench_median(r, (size_t)n), NULL);
+	sealbuf_region_free(reg);
+	free(s);
+	free(r);
+}
+
 /* ---- the two-process round trip ---------------------------------------- */
 
 enum mode { MODE_SEALBUF, MODE_RAW, MODE_COPY };
@@ -146,13 +230,14 @@ static void copy_receive(int sock, size_t size, uint8_t *buf)
 
 static void child(int sock, enum mode mode, size_t size, int n)
 {
+	SEALBUF_OPTS(sealbuf_recv_opts, forever, .timeout_ms = -1);
 	uint8_t *buf = mode == MODE_COPY ? malloc(1 << 20) : NULL;
 	char ack = 1;
 
 	for (int i = 0; i < n; i++) {
 		struct sealbuf_region *r;
 		if (mode == MODE_SEALBUF) {
-			if (sealbuf_region_recv(sock, NULL, &r) < 0)
+			if (sealbuf_region_recv(sock, &forever, &r) < 0)
 				die("sealbuf_region_recv");
 			sealbuf_region_free(r);
 		} else if (mode == MODE_RAW) {
@@ -246,6 +331,9 @@ int main(int argc, char **argv)
 	bench_create(&b, 4096, "4 KiB");
 	bench_create(&b, 1u << 20, "1 MiB");
 	bench_reserve(&b);
+	bench_progress(&b, "freeze and windows");
+	bench_freeze(&b, 1u << 20);
+	bench_window(&b);
 	bench_pass(&b, 0, "empty", false);
 	bench_pass(&b, 4096, "4 KiB", false);
 	bench_pass(&b, 1u << 20, "1 MiB", true);

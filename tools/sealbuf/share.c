@@ -399,7 +399,9 @@ int cmd_offer(int argc, char **argv)
 static int take_region(const struct share_args *a, uint32_t flags, struct sealbuf_region **ret,
 		       int *ret_sock)
 {
-	SEALBUF_OPTS(sealbuf_recv_opts, o, .flags = flags, .timeout_ms = (int)a->timeout_ms);
+	/* --timeout 0 (the default) waits forever; the library takes poll's rule. */
+	SEALBUF_OPTS(sealbuf_recv_opts, o, .flags = flags,
+		     .timeout_ms = a->timeout_ms ? (int)a->timeout_ms : -1);
 	int sock, lfd, r;
 
 	tool_catch_signals();
