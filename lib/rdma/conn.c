@@ -240,6 +240,8 @@ static int connect_id(struct sealbuf_rdma *c, const struct addrinfo *ai, int tim
 /*
  * An option struct of @our_sz bytes (libbpf's OPTS): NULL means defaults; a
  * larger one from a newer header is accepted if the fields we lack are zero.
+ * The same rule as the core's sb_opts_load(), which is private to
+ * libsealbuf: this library links only its public ABI.
  */
 int rb_opts_load(const void *opts, size_t our_sz, void *out)
 {
