@@ -548,6 +548,9 @@ static int two_serve(const char *port)
 	CHECK(size == TWO_SIZE && tl_check(buf, TWO_SIZE, 22));
 	printf("guest A: read by the other guest; received its %zu-byte publication intact\n", size);
 	sealbuf_rdma_free(c);
+	sealbuf_region_free(plain);
+	sealbuf_region_free(res);
+	free(buf);
 	return 0;
 }
 
@@ -578,6 +581,7 @@ static int two_fetch(const char *port)
 	printf("guest B: read %u bytes from guest A intact; published %u bytes there (sequence %llu)\n",
 	       TWO_SIZE, TWO_SIZE, (unsigned long long)seq);
 	sealbuf_rdma_free(c);
+	sealbuf_region_free(copy);
 	return 0;
 }
 
