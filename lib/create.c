@@ -47,7 +47,7 @@ static int create_opts_load(const struct sealbuf_create_opts *opts,
 }
 
 /* Sum of the /proc/meminfo fields named in @keys ("MemTotal:"), in bytes. */
-static size_t meminfo(const char *const *keys, size_t n)
+size_t sb_meminfo(const char *const *keys, size_t n)
 {
 	char line[128];
 	size_t total = 0;
@@ -66,7 +66,7 @@ static size_t meminfo(const char *const *keys, size_t n)
 static size_t default_huge_page(void)
 {
 	static const char *const f[] = { "Hugepagesize:" };
-	size_t sz = meminfo(f, 1);
+	size_t sz = sb_meminfo(f, 1);
 
 	return sz ? sz : 2u << 20;
 }
@@ -81,7 +81,7 @@ static int check_fits_memory(size_t file_size)
 	static size_t total; /* read once: creating regions must stay cheap */
 
 	if (!total)
-		total = meminfo(f, 2);
+		total = sb_meminfo(f, 2);
 
 	if (total && file_size > total)
 		return sb_fail(-EFBIG, SEALBUF_R_TOO_LARGE,

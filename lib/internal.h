@@ -91,6 +91,8 @@ int sb_madvise(void *addr, size_t len, int advice);
 size_t sb_page_size(void);
 /* Read a small text file (sysfs, cgroupfs) into @buf, NUL-terminated: its length or -errno. */
 ssize_t sb_read_text(const char *path, char *buf, size_t len);
+/* create.c: sum of the /proc/meminfo fields named in @keys ("MemTotal:"), in bytes; 0 if unknown. */
+size_t sb_meminfo(const char *const *keys, size_t n);
 ssize_t sb_pwrite(int fd, const void *buf, size_t len, off_t off);
 /* Shared (not private) futex; @deadline_ns on CLOCK_MONOTONIC, UINT64_MAX = none. */
 int sb_futex_wait(uint32_t *addr, uint32_t val, uint64_t deadline_ns);

@@ -12,8 +12,8 @@
 #include "region.h"
 #include "wire.h"
 
-/* Room for a few fds: more than one is already an error, the rest the kernel drops. */
-#define MAX_FDS 8
+/* Room for a frame's buffers and a few more: what is past it the kernel drops. */
+#define MAX_FDS SB_INBOX_FDS
 #ifndef SCM_PIDFD
 #define SCM_PIDFD 0x04
 #endif
@@ -39,23 +39,26 @@ static int send_err(ssize_t n)
 	return sb_fail_sys((int)n, "sendmsg");
 }
 
-static int send_msg(int sock, int fd, const uint8_t *buf, size_t len)
+int sb_send_fds(int sock, const int *fds, size_t nfds, const uint8_t *buf, size_t len)
 {
 	union {
 		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(MAX_FDS * sizeof(int))];
 	} ctl = { 0 };
 	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf) };
+			      .msg_control = ctl.buf,
+			      .msg_controllen = CMSG_SPACE(nfds * sizeof(int)) };
 	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
 	size_t sent = 0;
 
+	if (nfds == 0 || nfds > MAX_FDS)
+		return sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT, "%zu fds in one message", nfds);
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	/* A stream socket may take the bytes in parts; the fd goes with the first. */
+	c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+	memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
+	/* A stream socket may take the bytes in parts; the fds go with the first. */
 	while (sent < len) {
 		ssize_t n = sb_sendmsg(sock, &msg, 0);
 		if (n < 0)
@@ -91,26 +94,13 @@ SEALBUF_EXPORT int sealbuf_region_send(int sock, const struct sealbuf_region *re
 	w.size = sb_kind_has_header(region->kind) ? region->capacity : region->size;
 	w.file_size = region->map_size;
 	sb_wire_encode(&w, buf);
-	r = send_msg(sock, fd, buf, sizeof(buf));
+	r = sb_send_fds(sock, &fd, 1, buf, sizeof(buf));
 	if (rdonly)
 		sb_close(fd);
 	return r;
 }
 
-struct inbox {
-	int fds[MAX_FDS];
-	size_t nfds;
-	struct ucred cred; /* SCM_CREDENTIALS, when the caller set SO_PASSCRED */
-	bool have_cred;
-	int pidfd;         /* SCM_PIDFD, when the caller set SO_PASSPIDFD; else -1 */
-	size_t dropped; /* SCM_RIGHTS fds past our room, closed on arrival */
-	bool ctrunc;
-	uint8_t buf[SB_WIRE_LEN + 1]; /* one spare byte reveals an oversized datagram */
-	size_t len;
-	bool oversized;
-};
-
-static void inbox_close(struct inbox *in)
+void sb_inbox_close(struct sb_inbox *in)
 {
 	for (size_t i = 0; i < in->nfds; i++)
 		sb_close(in->fds[i]);
@@ -120,7 +110,7 @@ static void inbox_close(struct inbox *in)
 }
 
 /* Keep the fds of an SCM_RIGHTS message; close those of anything else. */
-static void take_cmsg_fds(struct inbox *in, const struct cmsghdr *c, bool keep)
+static void take_cmsg_fds(struct sb_inbox *in, const struct cmsghdr *c, bool keep)
 {
 	size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 
@@ -137,7 +127,7 @@ static void take_cmsg_fds(struct inbox *in, const struct cmsghdr *c, bool keep)
 }
 
 /* What the kernel says of the sender, when the caller's socket options ask it to. */
-static bool take_sender(struct inbox *in, const struct cmsghdr *c)
+static bool take_sender(struct sb_inbox *in, const struct cmsghdr *c)
 {
 	if (c->cmsg_type == SCM_CREDENTIALS && c->cmsg_len >= CMSG_LEN(sizeof(in->cred))) {
 		memcpy(&in->cred, CMSG_DATA(c), sizeof(in->cred));
@@ -151,7 +141,7 @@ static bool take_sender(struct inbox *in, const struct cmsghdr *c)
 	return false;
 }
 
-static void take_fds(struct inbox *in, struct msghdr *msg)
+static void take_fds(struct sb_inbox *in, struct msghdr *msg)
 {
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c))
 		if (c->cmsg_level == SOL_SOCKET && !take_sender(in, c) &&
@@ -216,7 +206,7 @@ static int wait_readable(int sock, struct recv_clock *c, bool started)
  * recvmsg's 0: the end of a stream, or an empty datagram (perhaps with fds)
  * on SEQPACKET and DGRAM sockets, which is a message too short to be ours.
  */
-static bool at_end(int sock, int type, const struct inbox *in)
+static bool at_end(int sock, int type, const struct sb_inbox *in)
 {
 	if (type == SOCK_STREAM)
 		return true;
@@ -225,7 +215,7 @@ static bool at_end(int sock, int type, const struct inbox *in)
 	return sb_hung_up(sock);
 }
 
-static int recv_part(int sock, int type, struct inbox *in, size_t want)
+static int recv_part(int sock, int type, struct sb_inbox *in, size_t want)
 {
 	union {
 		struct cmsghdr align;
@@ -265,10 +255,21 @@ static int socket_type(int sock, int *ret)
 }
 
 /*
- * Read one message: a datagram (SEQPACKET, DGRAM) in one go, or exactly
- * SB_WIRE_LEN bytes of a stream, never more, so the next message stays queued.
+ * How much of a stream message is still to come: the first SB_WIRE_LEN bytes,
+ * then, for a version 2 message (a frame), up to the length its preamble
+ * declares (at most SB_MSG_MAX), never more, so the next message stays queued.
  */
-static int read_message(int sock, int timeout_ms, struct inbox *in)
+static size_t stream_want(const struct sb_inbox *in)
+{
+	size_t total = SB_WIRE_LEN;
+
+	if (in->len >= SB_WIRE_LEN && sb_wire_peek_length(in->buf, in->len, &total) < 0)
+		total = SB_WIRE_LEN;
+	return total > in->len ? total - in->len : 0;
+}
+
+/* Read one message: a datagram (SEQPACKET, DGRAM) in one go, or a stream's next message. */
+int sb_recv_message(int sock, int timeout_ms, struct sb_inbox *in)
 {
 	struct recv_clock clock = { .timeout_ms = timeout_ms,
 				    .deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0) };
@@ -276,9 +277,9 @@ static int read_message(int sock, int timeout_ms, struct inbox *in)
 
 	/* Try first and wait only when nothing is queued: one system call less. */
 	while (r == 0) {
-		r = recv_part(sock, type, in, type == SOCK_STREAM ? SB_WIRE_LEN - in->len
-							    : sizeof(in->buf));
-		if (r == 1 && (type != SOCK_STREAM || in->len == SB_WIRE_LEN))
+		r = recv_part(sock, type, in, type == SOCK_STREAM ? stream_want(in)
+							    : SB_MSG_MAX + 1);
+		if (r == 1 && (type != SOCK_STREAM || stream_want(in) == 0))
 			return 0;
 		if (r >= 0)
 			r = wait_readable(sock, &clock, in->len > 0);
@@ -286,17 +287,20 @@ static int read_message(int sock, int timeout_ms, struct inbox *in)
 	return r;
 }
 
-static int check_fds(const struct inbox *in)
+int sb_inbox_check_fds(const struct sb_inbox *in, size_t want)
 {
 	/* Truncated with room to spare: the kernel could not install the fds. */
 	if (in->ctrunc && in->nfds < MAX_FDS)
 		return sb_fail(-EMFILE, SEALBUF_R_SYSCALL,
 			       "the kernel dropped the message's fds (%zu received): this process is at its fd limit (RLIMIT_NOFILE)",
 			       in->nfds);
-	if (in->ctrunc || in->nfds > 1)
+	if (in->ctrunc || in->nfds > want)
 		return sb_fail(-EBADMSG, SEALBUF_R_EXTRA_FDS,
-			       "the message carried %s%zu fds, one expected: all closed",
-			       in->ctrunc ? "more than " : "", in->nfds + in->dropped);
+			       "the message carried %s%zu fds, %zu expected: all closed",
+			       in->ctrunc ? "more than " : "", in->nfds + in->dropped, want);
+	if (in->nfds < want && in->nfds > 0)
+		return sb_fail(-EBADMSG, SEALBUF_R_NO_FD,
+			       "the message carried %zu fds, %zu expected: all closed", in->nfds, want);
 	if (in->nfds == 0)
 		return sb_fail(-EBADMSG, SEALBUF_R_NO_FD, "the message carried no fd");
 	return 0;
@@ -318,8 +322,8 @@ static int check_rdonly_fd(int fd)
 	return 0;
 }
 
-static int open_received(const struct sb_wire *w, int fd, uint32_t flags,
-			 struct sealbuf_region **ret)
+int sb_open_received(const struct sb_wire *w, int fd, uint32_t flags,
+		     struct sealbuf_region **ret)
 {
 	SEALBUF_OPTS(sealbuf_open_opts, o, .flags = flags, .kind = w->kind);
 	struct sealbuf_region *region;
@@ -384,7 +388,7 @@ static int load_recv_opts(const struct sealbuf_recv_opts *opts, struct sealbuf_r
  * (SO_PEERCRED). Asked only when the caller wants to know: no system call
  * otherwise.
  */
-static void peer_of(int sock, struct inbox *in, bool want_pidfd, struct sealbuf_peer *p)
+static void peer_of(int sock, struct sb_inbox *in, bool want_pidfd, struct sealbuf_peer *p)
 {
 	struct ucred uc = { .pid = 0 };
 	socklen_t len = sizeof(uc);
@@ -430,7 +434,7 @@ static int check_peer(const struct sealbuf_recv_opts *o, const struct sealbuf_pe
 }
 
 /* Identify the sender if asked, and refuse one the caller does not accept. */
-static int identify(int sock, const struct sealbuf_recv_opts *o, struct inbox *in,
+static int identify(int sock, const struct sealbuf_recv_opts *o, struct sb_inbox *in,
 		    struct sealbuf_peer *peer)
 {
 	int r;
@@ -451,29 +455,30 @@ SEALBUF_EXPORT int sealbuf_region_recv(int sock, const struct sealbuf_recv_opts 
 {
 	struct sealbuf_recv_opts o;
 	struct sealbuf_peer peer = { .sz = sizeof(peer), .pidfd = -1 };
-	struct inbox in = { .nfds = 0, .pidfd = -1 };
+	struct sb_inbox in = { .nfds = 0, .pidfd = -1 };
 	struct sb_wire w;
 	int r = load_recv_opts(opts, &o);
 
 	if (r == 0 && !ret_region)
 		r = sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT, "ret_region is NULL");
 	if (r == 0)
-		r = read_message(sock, o.timeout_ms, &in);
+		r = sb_recv_message(sock, o.timeout_ms, &in);
+	/* The version first: a frame (version 2) gets its own clear error. */
+	if (r == 0)
+		r = sb_wire_decode(in.buf, in.len, &w);
 	if (r == 0 && in.oversized)
 		r = sb_fail(-EBADMSG, SEALBUF_R_BAD_MESSAGE,
 			    "the message is longer than the %u bytes of a sealbuf message", SB_WIRE_LEN);
 	if (r == 0)
-		r = sb_wire_decode(in.buf, in.len, &w);
-	if (r == 0)
-		r = check_fds(&in);
+		r = sb_inbox_check_fds(&in, 1);
 	if (r == 0)
 		r = identify(sock, &o, &in, &peer);
 	if (r < 0) {
-		inbox_close(&in);
+		sb_inbox_close(&in);
 		return r;
 	}
 	sb_close(in.pidfd); /* an SO_PASSPIDFD pidfd nobody asked for */
-	r = open_received(&w, in.fds[0], o.flags & OPEN_FLAGS, ret_region);
+	r = sb_open_received(&w, in.fds[0], o.flags & OPEN_FLAGS, ret_region);
 	if (r < 0) {
 		sb_close(peer.pidfd);
 		return r;

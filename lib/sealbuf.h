@@ -107,6 +107,12 @@ enum sealbuf_reason {
 	SEALBUF_R_FROZEN,            /* -EPERM, -EROFS: frozen (F_SEAL_WRITE): read-only for every holder */
 	SEALBUF_R_WRITABLE_MAPPING,  /* -EBUSY: freeze: a writable mapping of the region remains */
 	SEALBUF_R_PEER_REFUSED,      /* -EACCES: the sender is not one the receiver accepts */
+	SEALBUF_R_FORMAT,            /* -EOPNOTSUPP: pixel format or modifier not supported */
+	SEALBUF_R_PLANE_LAYOUT,      /* -EINVAL/-EBADMSG: a plane's stride, offset or extent is wrong */
+	SEALBUF_R_NO_HEAP,           /* -ENODEV: no such dma-heap (the text lists those there are) */
+	SEALBUF_R_HEAP_DENIED,       /* -EACCES: no permission to open the dma-heap */
+	SEALBUF_R_HEAP_EXHAUSTED,    /* -ENOMEM: the dma-heap has no memory left for the buffer */
+	SEALBUF_R_EXPORTER,          /* -EPERM: dma-buf exporter not allowed, or not the one declared */
 	SEALBUF_R_NO_RDMA_DEVICE,    /* -ENODEV: no RDMA device (libsealbuf-rdma; the text says how to add rxe) */
 	SEALBUF_R_MEMLOCK_LIMIT,     /* -ENOMEM: RLIMIT_MEMLOCK too low to register (pin) the memory */
 	SEALBUF_R_PEER_UNREACHABLE,  /* -EHOSTUNREACH, -ECONNREFUSED: no route to the peer, or nobody listens */
@@ -800,6 +806,232 @@ int sealbuf_drm_import(int drm_fd, int dmabuf_fd, uint32_t *ret_handle);
 
 /* Close the GEM @handle on @drm_fd. Errors: -EINVAL (no such handle), -EOPNOTSUPP. */
 int sealbuf_drm_release(int drm_fd, uint32_t handle);
+
+/* ------------------------------------------------------------------------ */
+/* Frames: planes of pixels in regions or dma-bufs (docs/frames.md)          */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A frame is an image of one DRM format (drm_fourcc.h) whose planes live in
+ * one or more buffers: sealbuf regions, or dma-bufs (from a dma-heap, a GPU
+ * driver, udmabuf). It travels over a socket in one message carrying every
+ * buffer's fd (version 2 of the wire format: docs/wire-format.md), arrives
+ * whole or not at all, and is validated like everything else: a known
+ * format, linear, every plane's stride at least its line, every offset a
+ * multiple of SEALBUF_FRAME_OFFSET_ALIGN, every plane inside its buffer.
+ * Formats: DRM_FORMAT_XRGB8888, ARGB8888, NV12, YUV420, YUYV; modifier
+ * DRM_FORMAT_MOD_LINEAR (0) only.
+ */
+
+#define SEALBUF_FRAME_MAX_PLANES 4
+#define SEALBUF_FRAME_MAX_BUFFERS 4
+#define SEALBUF_FRAME_MAX_DIM 16384 /* widest and tallest frame, in pixels */
+#define SEALBUF_FRAME_OFFSET_ALIGN 16
+
+struct sealbuf_plane {
+	uint32_t buffer;   /* index of the buffer holding the plane */
+	uint32_t stride;   /* bytes from the start of one line to the next */
+	uint64_t offset;   /* of the plane's first byte, in its buffer */
+};
+
+struct sealbuf_frame_desc {
+	uint32_t fourcc;   /* DRM_FORMAT_* */
+	uint32_t width;    /* pixels, 1..SEALBUF_FRAME_MAX_DIM */
+	uint32_t height;   /* lines, 1..SEALBUF_FRAME_MAX_DIM */
+	uint32_t nplanes;  /* the format's plane count */
+	uint64_t modifier; /* DRM_FORMAT_MOD_LINEAR */
+	uint32_t nbuffers; /* 1..SEALBUF_FRAME_MAX_BUFFERS, each holding a plane */
+	uint32_t reserved; /* must be 0 */
+	struct sealbuf_plane planes[SEALBUF_FRAME_MAX_PLANES];
+};
+
+enum sealbuf_layout_flags {
+	/* Each plane in its own buffer at offset 0 (V4L2's NV12M), not all in buffer 0. */
+	SEALBUF_LAYOUT_BUFFER_PER_PLANE = 1u << 0,
+};
+
+struct sealbuf_layout_opts {
+	size_t sz;             /* sizeof(struct sealbuf_layout_opts) */
+	uint32_t stride_align; /* power of two, at most 4096; 0 = 64 */
+	uint32_t flags;        /* enum sealbuf_layout_flags */
+};
+
+/*
+ * Fill *@ret_desc with a linear layout of a @width x @height frame of
+ * @fourcc: strides the line size rounded up to stride_align (chroma planes
+ * of YUV420 likewise), planes one after the other at aligned offsets. When
+ * @ret_sizes is not NULL, ret_sizes[i] is the bytes buffer i needs (0 past
+ * nbuffers). Errors: -EINVAL (dimensions, alignment, opts), -EOPNOTSUPP
+ * (SEALBUF_R_FORMAT: a format not listed above).
+ */
+int sealbuf_frame_layout(uint32_t fourcc, uint32_t width, uint32_t height,
+			 const struct sealbuf_layout_opts *opts,
+			 struct sealbuf_frame_desc *ret_desc,
+			 uint64_t ret_sizes[SEALBUF_FRAME_MAX_BUFFERS]);
+
+struct sealbuf_frame;
+
+struct sealbuf_frame_opts {
+	size_t sz;         /* sizeof(struct sealbuf_frame_opts) */
+	const char *heap;  /* NULL: memfd regions; "system", "cma": that dma-heap */
+	const char *name;  /* regions' debug name; default "sealbuf-frame" */
+	uint32_t flags;    /* enum sealbuf_create_flags, for regions */
+	uint32_t reserved; /* must be 0 */
+};
+
+/*
+ * Create a frame for @desc and the buffers it needs, each just large enough
+ * for its planes (in whole pages): plain regions, or dma-bufs from
+ * opts->heap (sealbuf_heap_alloc()), mapped read-write. Errors: those of
+ * sealbuf_frame_new(), sealbuf_region_create() and sealbuf_heap_alloc().
+ */
+int sealbuf_frame_create(const struct sealbuf_frame_desc *desc,
+			 const struct sealbuf_frame_opts *opts,
+			 struct sealbuf_frame **ret_frame);
+
+/*
+ * A frame for @desc without buffers yet: give each with
+ * sealbuf_frame_set_region() or sealbuf_frame_set_dmabuf() before sending it
+ * or reaching its planes. Errors: -EINVAL (SEALBUF_R_PLANE_LAYOUT and others:
+ * the text names the rule), -EOPNOTSUPP (SEALBUF_R_FORMAT), -ENOMEM.
+ */
+int sealbuf_frame_new(const struct sealbuf_frame_desc *desc, struct sealbuf_frame **ret_frame);
+
+/*
+ * Make @region buffer @index of @frame. The frame takes the region: it frees
+ * it with itself, and on failure at once. Errors: -EINVAL (index, already
+ * set, SEALBUF_R_PLANE_LAYOUT: a plane does not fit in the region's data),
+ * -EMEDIUMTYPE (not a plain region).
+ */
+int sealbuf_frame_set_region(struct sealbuf_frame *frame, uint32_t index,
+			     struct sealbuf_region *region);
+
+/*
+ * Make the dma-buf @dmabuf_fd buffer @index of @frame and map it (read-write
+ * when the fd allows). The frame takes the fd: closed with the frame, and on
+ * failure at once. Errors: -EINVAL (index, already set,
+ * SEALBUF_R_PLANE_LAYOUT), -EBADFD (SEALBUF_R_NOT_DMABUF), mmap's errnos.
+ */
+int sealbuf_frame_set_dmabuf(struct sealbuf_frame *frame, uint32_t index, int dmabuf_fd);
+
+/* Unmap and close every buffer, then free. NULL is a no-op. */
+void sealbuf_frame_free(struct sealbuf_frame *frame);
+
+/* The frame's description (owned by the frame). */
+const struct sealbuf_frame_desc *sealbuf_frame_desc(const struct sealbuf_frame *frame);
+
+/* First byte of plane @plane in this process; NULL when out of range or its buffer is unset. */
+void *sealbuf_frame_plane(const struct sealbuf_frame *frame, uint32_t plane);
+
+enum sealbuf_buffer_kind {
+	SEALBUF_BUFFER_REGION = 1,
+	SEALBUF_BUFFER_DMABUF = 2,
+};
+
+struct sealbuf_buffer_info {
+	size_t sz;         /* sizeof(struct sealbuf_buffer_info), set by the caller */
+	uint32_t kind;     /* enum sealbuf_buffer_kind; 0 while unset */
+	uint32_t writable; /* 1 when mapped read-write here */
+	uint64_t size;     /* bytes mapped */
+	char exporter[32]; /* dma-buf: "system", "udmabuf", "vgem", ...; region: "" */
+};
+
+/*
+ * Describe buffer @index of @frame. Fills the first @info->sz bytes.
+ * Errors: -EINVAL (NULL, index, SEALBUF_R_BAD_OPTS_SIZE).
+ */
+int sealbuf_frame_buffer_info(const struct sealbuf_frame *frame, uint32_t index,
+			      struct sealbuf_buffer_info *info);
+
+/* Buffer @index's region (still the frame's), or NULL if it is a dma-buf or unset. */
+struct sealbuf_region *sealbuf_frame_region(const struct sealbuf_frame *frame, uint32_t index);
+
+/*
+ * A dma-buf of buffer @index for a device: a new fd of the dma-buf itself,
+ * or an export of the region (sealbuf_region_export()). *@ret_dmabuf_fd is
+ * the caller's. Errors: -EINVAL, those of sealbuf_region_export(), kernel errnos.
+ */
+int sealbuf_frame_export(const struct sealbuf_frame *frame, uint32_t index, int *ret_dmabuf_fd);
+
+/*
+ * Send @frame, its description and one fd per buffer, in one message on
+ * @sock. @flags: SEALBUF_SHARE_RDONLY shares every region buffer read-only
+ * (-EOPNOTSUPP with a dma-buf buffer: a dma-buf cannot be made read-only).
+ * Errors: -EINVAL (a buffer unset), those of sealbuf_region_send().
+ */
+int sealbuf_frame_send(int sock, const struct sealbuf_frame *frame, uint32_t flags);
+
+struct sealbuf_frame_recv_opts {
+	size_t sz;          /* sizeof(struct sealbuf_frame_recv_opts) */
+	uint32_t flags;     /* enum sealbuf_open_flags, for region buffers */
+	int timeout_ms;     /* as poll(2): < 0 forever, 0 do not wait, > 0 ms */
+	/* dma-buf exporters allowed ("system", "udmabuf", ...), NULL-terminated; NULL: any */
+	const char *const *exporters;
+};
+
+/*
+ * Receive one frame from @sock: the message and exactly one fd per buffer,
+ * each validated (a region as sealbuf_region_recv() does; a dma-buf as a
+ * dma-buf of the declared size from the declared exporter, which @opts
+ * allows), every plane inside its buffer; then map it. All or nothing: on
+ * any failure every fd is closed and nothing stays mapped. NULL @opts waits
+ * forever and allows any exporter. A version 1 message (a region) is
+ * -EPROTONOSUPPORT (SEALBUF_R_VERSION). Errors: those of
+ * sealbuf_region_recv(), -EBADMSG (SEALBUF_R_PLANE_LAYOUT), -EOPNOTSUPP
+ * (SEALBUF_R_FORMAT), -EPERM (SEALBUF_R_EXPORTER), -ERANGE
+ * (SEALBUF_R_SIZE_MISMATCH), -EBADFD (SEALBUF_R_NOT_DMABUF).
+ */
+int sealbuf_frame_recv(int sock, const struct sealbuf_frame_recv_opts *opts,
+		       struct sealbuf_frame **ret_frame);
+
+/* ------------------------------------------------------------------------ */
+/* dma-heaps and sync files                                                  */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Allocate @size bytes (rounded up to pages) from the dma-heap @heap
+ * (/dev/dma_heap/@heap: "system" for pages, "cma" or a named CMA area for
+ * physically contiguous memory) as a dma-buf. @flags must be 0.
+ * *@ret_dmabuf_fd is a new close-on-exec read-write fd, the caller's.
+ * Errors: -EINVAL (size 0, flags, a name with '/'), -ENODEV
+ * (SEALBUF_R_NO_HEAP: the text lists the heaps there are), -EACCES
+ * (SEALBUF_R_HEAP_DENIED: the text gives the udev rule), -ENOMEM
+ * (SEALBUF_R_HEAP_EXHAUSTED), -EOVERFLOW, kernel errnos.
+ */
+int sealbuf_heap_alloc(const char *heap, size_t size, uint32_t flags, int *ret_dmabuf_fd);
+
+/*
+ * The dma-heaps of this machine, as names separated by spaces in @buf
+ * (@len bytes, NUL-terminated; "" when none), sorted. Returns how many.
+ * Errors: -EINVAL (NULL), -ENOBUFS (SEALBUF_R_BUFFER_TOO_SMALL).
+ */
+int sealbuf_heap_list(char *buf, size_t len);
+
+/*
+ * A sync file of @dmabuf_fd's implicit fences (DMA_BUF_IOCTL_EXPORT_SYNC_FILE,
+ * Linux 6.0+): with SEALBUF_SYNC_READ the fences a reader waits for (the
+ * writers'), with SEALBUF_SYNC_WRITE (or RW) all of them. *@ret_sync_fd is
+ * the caller's. Errors: -EINVAL (flags), -EBADFD (SEALBUF_R_NOT_DMABUF),
+ * -EOPNOTSUPP (SEALBUF_R_NOT_SUPPORTED: a kernel without the ioctl), kernel errnos.
+ */
+int sealbuf_dmabuf_export_sync_file(int dmabuf_fd, uint32_t flags, int *ret_sync_fd);
+
+/*
+ * Add the fence of @sync_fd to @dmabuf_fd's implicit fences
+ * (DMA_BUF_IOCTL_IMPORT_SYNC_FILE): as a write fence with SEALBUF_SYNC_WRITE
+ * (readers and writers then wait for it), a read fence with SEALBUF_SYNC_READ.
+ * @sync_fd stays the caller's. Errors: as sealbuf_dmabuf_export_sync_file(),
+ * and -EINVAL from the kernel when @sync_fd is not a sync file.
+ */
+int sealbuf_dmabuf_import_sync_file(int dmabuf_fd, uint32_t flags, int sync_fd);
+
+/*
+ * Wait until the sync file @sync_fd signals; @timeout_ms as poll(2).
+ * Errors: -ETIMEDOUT (SEALBUF_R_TIMEOUT), -EAGAIN (SEALBUF_R_WOULD_BLOCK:
+ * @timeout_ms 0 and not signalled), -EBADF, -EINVAL (not a sync file),
+ * kernel errnos.
+ */
+int sealbuf_sync_file_wait(int sync_fd, int timeout_ms);
 
 #ifdef __cplusplus
 }

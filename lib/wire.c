@@ -3,17 +3,9 @@
  * The wire format: 32 bytes, little-endian, fixed layout (docs/wire-format.md).
  * Decoding is a pure function of the bytes, so it is fuzzed on its own.
  */
-#include <endian.h>
-
 #include "region.h"
 #include "wire.h"
 
-static void put16(uint8_t *p, uint16_t v) { v = htole16(v); memcpy(p, &v, 2); }
-static void put32(uint8_t *p, uint32_t v) { v = htole32(v); memcpy(p, &v, 4); }
-static void put64(uint8_t *p, uint64_t v) { v = htole64(v); memcpy(p, &v, 8); }
-static uint16_t get16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return le16toh(v); }
-static uint32_t get32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return le32toh(v); }
-static uint64_t get64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return le64toh(v); }
 
 void sb_wire_encode(const struct sb_wire *w, uint8_t out[SB_WIRE_LEN])
 {
@@ -56,6 +48,9 @@ int sb_wire_decode(const uint8_t *buf, size_t len, struct sb_wire *w)
 	if (w->magic != SB_WIRE_MAGIC)
 		return sb_fail(-EBADMSG, SEALBUF_R_BAD_MESSAGE,
 			       "message magic is 0x%08x, not a sealbuf message", w->magic);
+	if (w->version == SB_WIRE_VERSION_FRAME)
+		return sb_fail(-EPROTONOSUPPORT, SEALBUF_R_VERSION,
+			       "message version 2 is a frame, not a region: receive it with sealbuf_frame_recv()");
 	if (w->version != SB_WIRE_VERSION)
 		return sb_fail(-EPROTONOSUPPORT, SEALBUF_R_VERSION,
 			       "message version %u; this sealbuf speaks version %u",

@@ -7,6 +7,8 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <syslog.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "testlib.h"
@@ -177,4 +179,16 @@ int tl_raw_memfd(unsigned mfd_flags, int seals, size_t size)
 	if (seals)
 		assert_int_equal(fcntl(fd, F_ADD_SEALS, seals), 0);
 	return fd;
+}
+
+struct sealbuf_region *tl_reader_wait(int sock)
+{
+	SEALBUF_OPTS(sealbuf_recv_opts, o, .flags = SEALBUF_OPEN_RDONLY, .timeout_ms = -1);
+	struct sealbuf_region *r;
+	char go;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (sealbuf_region_recv(sock, &o, &r) < 0 || read(sock, &go, 1) != 1)
+		return NULL;
+	return r;
 }

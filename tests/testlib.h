@@ -62,4 +62,11 @@ int tl_check(const void *p, size_t len, uint32_t seed);
 /* Whether valgrind runs this process (it emulates RLIMIT_NOFILE and the address space). */
 int tl_under_valgrind(void);
 
+/*
+ * A forked reader: dies with its parent, receives a region read-only on
+ * @sock, then waits for one byte (the writer's "done") before it returns.
+ * NULL on failure.
+ */
+struct sealbuf_region *tl_reader_wait(int sock);
+
 #endif

@@ -3,13 +3,17 @@
  * The device half of the main job (tools/demo runs it, natively or in the VM):
  * a region becomes a dma-buf, a DRM device (vgem) imports it, a V4L2 capture
  * device (vivid) writes a camera frame straight into the region's pages, and
- * a broken rule is answered with the rule's name and the fix.
+ * a broken rule is answered with the rule's name and the fix. Then a frame
+ * (docs/frames.md) reaches a consumer process, which hands its planes to vgem.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
+#include <drm_fourcc.h>
 
 #include "sealbuf.h"
 #include "vcap.h"
@@ -119,6 +123,70 @@ static void show_diagnosis(struct sealbuf_region *r)
 	sealbuf_region_free(big);
 }
 
+/* The consumer: receive the frame (validated, all or nothing) and give each buffer to vgem. */
+static int frame_consumer(int sock)
+{
+	struct sealbuf_buffer_info info = { .sz = sizeof(info) };
+	const struct sealbuf_frame_desc *d;
+	struct sealbuf_frame *f;
+	int drm = -1, imported = 0;
+
+	if (sealbuf_frame_recv(sock, NULL, &f) < 0)
+		return fail("sealbuf_frame_recv");
+	d = sealbuf_frame_desc(f);
+	sealbuf_frame_buffer_info(f, 0, &info);
+	printf("frame:   the consumer received %.4s %ux%u, %u planes in %u buffers (%s), "
+	       "strides %u/%u; first luma byte %02x\n", (const char *)&d->fourcc, d->width, d->height,
+	       d->nplanes, d->nbuffers, info.exporter[0] ? info.exporter : "regions",
+	       d->planes[0].stride, d->planes[1].stride, *(uint8_t *)sealbuf_frame_plane(f, 0));
+	if (sealbuf_drm_open("vgem", 0, &drm) == 0) {
+		for (uint32_t i = 0; i < d->nbuffers; i++) {
+			uint32_t h;
+			int fd = -1;
+			if (sealbuf_frame_export(f, i, &fd) == 0 && sealbuf_drm_import(drm, fd, &h) == 0) {
+				imported++;
+				sealbuf_drm_release(drm, h);
+			}
+			if (fd >= 0)
+				close(fd);
+		}
+		printf("         and vgem imported %d of its %u dma-bufs (PRIME)\n", imported, d->nbuffers);
+		close(drm);
+	}
+	sealbuf_frame_free(f);
+	return 0;
+}
+
+/* A two-plane NV12 frame, from the system dma-heap where there is one, to another process. */
+static int show_frame(void)
+{
+	SEALBUF_OPTS(sealbuf_layout_opts, lo, .flags = SEALBUF_LAYOUT_BUFFER_PER_PLANE);
+	SEALBUF_OPTS(sealbuf_frame_opts, fo, .heap = access("/dev/dma_heap/system", F_OK) ? NULL : "system");
+	struct sealbuf_frame_desc d;
+	struct sealbuf_frame *f;
+	int sv[2], status;
+	pid_t pid;
+
+	if (sealbuf_frame_layout(DRM_FORMAT_NV12, 640, 360, &lo, &d, NULL) < 0 ||
+	    sealbuf_frame_create(&d, &fo, &f) < 0)
+		return fail("sealbuf_frame_create");
+	memset(sealbuf_frame_plane(f, 0), 0x51, (size_t)d.planes[0].stride * d.height);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return fail("socketpair");
+	pid = fork();
+	if (pid == 0) {
+		close(sv[0]);
+		_exit(frame_consumer(sv[1]));
+	}
+	close(sv[1]);
+	if (sealbuf_frame_send(sv[0], f, 0) < 0)
+		return fail("sealbuf_frame_send");
+	waitpid(pid, &status, 0);
+	close(sv[0]);
+	sealbuf_frame_free(f);
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
+}
+
 int main(void)
 {
 	SEALBUF_OPTS(sealbuf_create_opts, o, .name = "demo-frame", .flags = SEALBUF_CREATE_PREFAULT);
@@ -144,6 +212,7 @@ int main(void)
 	else
 		printf("vivid:   not here (%s)\n", why);
 	show_diagnosis(r);
+	ret |= show_frame();
 	close(fd);
 	sealbuf_region_free(r);
 	vcap_close(&v);

@@ -12,6 +12,7 @@
 #include <linux/videodev2.h>
 
 #include "vcap.h"
+#include "why.h"
 
 static int xioctl(int fd, unsigned long req, void *arg)
 {
@@ -23,20 +24,8 @@ static int xioctl(int fd, unsigned long req, void *arg)
 	return r < 0 ? -errno : r;
 }
 
-static int why_fail(int err, char *why, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int why_fail(int err, char *why, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, len, fmt, ap);
-	va_end(ap);
-	return err;
-}
-
-/* The device's driver is @driver and it captures single-planar frames. */
-static bool is_capture(int fd, const char *driver, char *card, size_t len)
+/* The device's driver is @driver and it streams with every capability in @want. */
+static bool has_caps(int fd, const char *driver, uint32_t want, char *card, size_t len)
 {
 	struct v4l2_capability cap;
 	uint32_t caps;
@@ -46,7 +35,27 @@ static bool is_capture(int fd, const char *driver, char *card, size_t len)
 		return false;
 	caps = cap.capabilities & V4L2_CAP_DEVICE_CAPS ? cap.device_caps : cap.capabilities;
 	snprintf(card, len, "%s", (char *)cap.card);
-	return (caps & V4L2_CAP_VIDEO_CAPTURE) && (caps & V4L2_CAP_STREAMING);
+	return (caps & want) == want;
+}
+
+/* Open the first /dev/videoN of @driver with the capabilities in @want into v->fd. */
+static bool find_device(struct vcap *v, const char *driver, uint32_t want)
+{
+	memset(v, 0, sizeof(*v));
+	v->fd = -1;
+	for (int i = 0; i < 64 && v->fd < 0; i++) {
+		int fd;
+
+		snprintf(v->path, sizeof(v->path), "/dev/video%d", i);
+		fd = open(v->path, O_RDWR | O_CLOEXEC | O_NONBLOCK);
+		if (fd < 0)
+			continue;
+		if (has_caps(fd, driver, want | V4L2_CAP_STREAMING, v->card, sizeof(v->card)))
+			v->fd = fd;
+		else
+			close(fd);
+	}
+	return v->fd >= 0;
 }
 
 static int set_format(struct vcap *v, uint32_t width, uint32_t height, char *why, size_t len)
@@ -73,21 +82,7 @@ static int set_format(struct vcap *v, uint32_t width, uint32_t height, char *why
 int vcap_open(struct vcap *v, const char *driver, uint32_t width, uint32_t height,
 	      char *why, size_t len)
 {
-	memset(v, 0, sizeof(*v));
-	v->fd = -1;
-	for (int i = 0; i < 64 && v->fd < 0; i++) {
-		int fd;
-
-		snprintf(v->path, sizeof(v->path), "/dev/video%d", i);
-		fd = open(v->path, O_RDWR | O_CLOEXEC | O_NONBLOCK);
-		if (fd < 0)
-			continue;
-		if (is_capture(fd, driver, v->card, sizeof(v->card)))
-			v->fd = fd;
-		else
-			close(fd);
-	}
-	if (v->fd < 0)
+	if (!find_device(v, driver, V4L2_CAP_VIDEO_CAPTURE))
 		return why_fail(-ENODEV, why, len,
 				"no V4L2 capture device with driver %s (modprobe %s)", driver, driver);
 	return set_format(v, width, height, why, len);
@@ -99,25 +94,19 @@ static int reqbufs(struct vcap *v, uint32_t count)
 
 	memset(&rb, 0, sizeof(rb));
 	rb.count = count;
-	rb.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+	rb.type = v->type ? v->type : V4L2_BUF_TYPE_VIDEO_CAPTURE;
 	rb.memory = V4L2_MEMORY_DMABUF;
 	return xioctl(v->fd, VIDIOC_REQBUFS, &rb);
 }
 
-/* Queue the dma-buf, stream, and take the filled buffer back. */
-static int stream_one(struct vcap *v, int dmabuf_fd, size_t length, int timeout_ms,
-		      uint32_t *ret_bytesused, char *why, size_t len)
+/* Queue @b, stream, and take the filled buffer back into it. */
+static int stream_buf(struct vcap *v, struct v4l2_buffer *bp, int timeout_ms, char *why,
+		      size_t len)
 {
-	int type = V4L2_BUF_TYPE_VIDEO_CAPTURE, r;
+	int type = (int)bp->type, r;
 	struct pollfd p = { .fd = v->fd, .events = POLLIN };
-	struct v4l2_buffer b;
+	struct v4l2_buffer b = *bp;
 
-	memset(&b, 0, sizeof(b));
-	b.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-	b.memory = V4L2_MEMORY_DMABUF;
-	b.index = 0;
-	b.m.fd = dmabuf_fd;
-	b.length = (uint32_t)length;
 	r = xioctl(v->fd, VIDIOC_QBUF, &b);
 	if (r < 0)
 		return why_fail(r, why, len, "VIDIOC_QBUF of the dma-buf: %s", strerror(-r));
@@ -134,9 +123,27 @@ static int stream_one(struct vcap *v, int dmabuf_fd, size_t length, int timeout_
 	else if (b.flags & V4L2_BUF_FLAG_ERROR)
 		r = why_fail(-EIO, why, len, "the driver marked the frame as bad");
 	else
-		*ret_bytesused = b.bytesused;
+		*bp = b;
 	xioctl(v->fd, VIDIOC_STREAMOFF, &type);
 	return r < 0 ? r : 0;
+}
+
+static int stream_one(struct vcap *v, int dmabuf_fd, size_t length, int timeout_ms,
+		      uint32_t *ret_bytesused, char *why, size_t len)
+{
+	struct v4l2_buffer b;
+	int r;
+
+	memset(&b, 0, sizeof(b));
+	b.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+	b.memory = V4L2_MEMORY_DMABUF;
+	b.index = 0;
+	b.m.fd = dmabuf_fd;
+	b.length = (uint32_t)length;
+	r = stream_buf(v, &b, timeout_ms, why, len);
+	if (r == 0)
+		*ret_bytesused = b.bytesused;
+	return r;
 }
 
 int vcap_capture(struct vcap *v, int dmabuf_fd, size_t length, int timeout_ms,
@@ -149,6 +156,76 @@ int vcap_capture(struct vcap *v, int dmabuf_fd, size_t length, int timeout_ms,
 				strerror(-r));
 	r = stream_one(v, dmabuf_fd, length, timeout_ms, ret_bytesused, why, len);
 	reqbufs(v, 0); /* detach the dma-buf */
+	return r;
+}
+
+static int set_format_mplane(struct vcap *v, uint32_t width, uint32_t height, uint32_t fmt,
+			     char *why, size_t len)
+{
+	struct v4l2_format f;
+	int r;
+
+	memset(&f, 0, sizeof(f));
+	f.type = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE;
+	f.fmt.pix_mp.width = width;
+	f.fmt.pix_mp.height = height;
+	f.fmt.pix_mp.pixelformat = fmt;
+	f.fmt.pix_mp.field = V4L2_FIELD_NONE;
+	r = xioctl(v->fd, VIDIOC_S_FMT, &f);
+	if (r < 0)
+		return why_fail(r, why, len, "%s: VIDIOC_S_FMT (MPLANE): %s", v->path, strerror(-r));
+	if (f.fmt.pix_mp.pixelformat != fmt || f.fmt.pix_mp.num_planes > 4)
+		return why_fail(-EOPNOTSUPP, why, len, "%s: format %.4s not taken", v->path,
+				(const char *)&fmt);
+	v->type = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE;
+	v->width = f.fmt.pix_mp.width;
+	v->height = f.fmt.pix_mp.height;
+	v->pixelformat = fmt;
+	v->nplanes = f.fmt.pix_mp.num_planes;
+	for (uint32_t i = 0; i < v->nplanes; i++) {
+		v->stride[i] = f.fmt.pix_mp.plane_fmt[i].bytesperline;
+		v->plane_size[i] = f.fmt.pix_mp.plane_fmt[i].sizeimage;
+		v->sizeimage += v->plane_size[i];
+	}
+	return 0;
+}
+
+int vcap_open_mplane(struct vcap *v, const char *driver, uint32_t width, uint32_t height,
+		     uint32_t pixelformat, char *why, size_t len)
+{
+	if (!find_device(v, driver, V4L2_CAP_VIDEO_CAPTURE_MPLANE))
+		return why_fail(-ENODEV, why, len,
+				"no multi-planar V4L2 capture device with driver %s (modprobe %s multiplanar=2)",
+				driver, driver);
+	return set_format_mplane(v, width, height, pixelformat, why, len);
+}
+
+int vcap_capture_mplane(struct vcap *v, const int *fds, const uint32_t *offsets,
+			const uint32_t *lengths, int timeout_ms, uint32_t *ret_bytesused,
+			char *why, size_t len)
+{
+	struct v4l2_plane planes[4];
+	struct v4l2_buffer b;
+	int r = reqbufs(v, 1);
+
+	if (r < 0)
+		return why_fail(r, why, len, "%s: VIDIOC_REQBUFS(MPLANE, DMABUF): %s", v->path,
+				strerror(-r));
+	memset(&b, 0, sizeof(b));
+	memset(planes, 0, sizeof(planes));
+	b.type = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE;
+	b.memory = V4L2_MEMORY_DMABUF;
+	b.m.planes = planes;
+	b.length = v->nplanes;
+	for (uint32_t i = 0; i < v->nplanes; i++) {
+		planes[i].m.fd = fds[i];
+		planes[i].length = lengths[i];
+		planes[i].data_offset = offsets[i];
+	}
+	r = stream_buf(v, &b, timeout_ms, why, len);
+	for (uint32_t i = 0; r == 0 && i < v->nplanes; i++)
+		ret_bytesused[i] = planes[i].bytesused - planes[i].data_offset;
+	reqbufs(v, 0);
 	return r;
 }
 

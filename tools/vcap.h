@@ -16,6 +16,11 @@ struct vcap {
 	char card[32];        /* VIDIOC_QUERYCAP card name */
 	uint32_t width, height, pixelformat;
 	uint32_t sizeimage;   /* bytes of one frame: the dma-buf must hold this many */
+	/* Multi-planar devices (vcap_open_mplane()): one dma-buf per plane. */
+	uint32_t type;        /* V4L2_BUF_TYPE_VIDEO_CAPTURE(_MPLANE); 0 = single-planar */
+	uint32_t nplanes;
+	uint32_t stride[4];   /* bytesperline of each plane */
+	uint32_t plane_size[4]; /* sizeimage of each plane */
 };
 
 /*
@@ -33,6 +38,24 @@ int vcap_open(struct vcap *v, const char *driver, uint32_t width, uint32_t heigh
  */
 int vcap_capture(struct vcap *v, int dmabuf_fd, size_t length, int timeout_ms,
 		 uint32_t *ret_bytesused, char *why, size_t len);
+
+/*
+ * Open the first multi-planar (V4L2_CAP_VIDEO_CAPTURE_MPLANE) capture device
+ * whose driver is @driver (vivid with multiplanar=2) and set @pixelformat
+ * (V4L2_PIX_FMT_NV12M: two planes) at @width x @height; read back nplanes,
+ * stride[] and plane_size[].
+ */
+int vcap_open_mplane(struct vcap *v, const char *driver, uint32_t width, uint32_t height,
+		     uint32_t pixelformat, char *why, size_t len);
+
+/*
+ * Capture one frame into v->nplanes dma-bufs, plane i into @fds[i] at byte
+ * @offsets[i] (@lengths[i] bytes from the dma-buf's start); bytes written per
+ * plane into @ret_bytesused[i].
+ */
+int vcap_capture_mplane(struct vcap *v, const int *fds, const uint32_t *offsets,
+			const uint32_t *lengths, int timeout_ms, uint32_t *ret_bytesused,
+			char *why, size_t len);
 
 void vcap_close(struct vcap *v);
 

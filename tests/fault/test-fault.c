@@ -9,6 +9,7 @@
 #include <linux/dma-buf.h>
 #include <linux/udmabuf.h>
 #include <unistd.h>
+#include <drm_fourcc.h>
 
 #include "fault.h"
 #include "testlib.h"
@@ -64,6 +65,10 @@ static const struct rule rules[] = {
 	{ "ioctl", (long)DMA_BUF_SET_NAME_B, EINTR, 0, 0, NULL },
 	{ "ioctl", (long)DMA_BUF_SET_NAME_B, 0, SAME_ERRNO, 0, "export_named" },
 	{ "ioctl", (long)DMA_BUF_SET_NAME_B, 0, 0, 0, "export" },
+	/* Sync files: a kernel before 6.0 has no such ioctl. */
+	{ "ioctl", (long)DMA_BUF_IOCTL_EXPORT_SYNC_FILE, ENOTTY, -EOPNOTSUPP, SEALBUF_R_NOT_SUPPORTED,
+	  NULL },
+	{ "fstatfs", ANY, 0, -EBADF, SEALBUF_R_INVALID_ARGUMENT, "sync_file" }, /* is it a dma-buf? */
 	{ "madvise", ANY, 0, 0, 0, NULL },  /* prefault falls back to touching each page */
 	{ "readlink", ANY, 0, 0, 0, NULL }, /* no /proc: the seal check still stands guard */
 	{ "fopen", ANY, 0, 0, 0, NULL },    /* no /proc/meminfo or cgroup files: no up-front check */
@@ -174,6 +179,7 @@ static const struct rule *rule_for(const char *op, const struct fault_call *c, i
 /* One public operation: set-up and clean-up run with no fault armed. */
 struct ctx {
 	struct sealbuf_region *src, *out, *src2;
+	struct sealbuf_frame *frame, *frame_out;
 	int sv[2], fd, memfd;
 	size_t size;
 };
@@ -255,6 +261,8 @@ static int run_recv(const struct op *op, struct ctx *c)
 
 static void cleanup(struct ctx *c)
 {
+	sealbuf_frame_free(c->frame);
+	sealbuf_frame_free(c->frame_out);
 	sealbuf_region_free(c->out);
 	sealbuf_region_free(c->src);
 	sealbuf_region_free(c->src2);
@@ -300,6 +308,7 @@ static const char *cmd_name(const struct fault_call *c)
 	case (long)UDMABUF_CREATE: return "UDMABUF_CREATE";
 	case (long)UDMABUF_CREATE_LIST: return "UDMABUF_CREATE_LIST";
 	case (long)DMA_BUF_SET_NAME_B: return "DMA_BUF_SET_NAME_B";
+	case (long)DMA_BUF_IOCTL_EXPORT_SYNC_FILE: return "DMA_BUF_IOCTL_EXPORT_SYNC_FILE";
 	}
 	return NULL;
 }
@@ -520,6 +529,57 @@ OP(recv_nothing_queued, .sock = SOCK_SEQPACKET, .timeout_ms = 1 /* 0: don't wait
 OP(recv_dgram_rdonly, .size = 100, .sock = SOCK_DGRAM, .share = SEALBUF_SHARE_RDONLY,
    .flags = SEALBUF_OPEN_RDONLY, .setup = setup_sent, .run = run_recv)
 
+/* Frames: a two-region NV12 frame sent, and received all or nothing (no fd, map or block left). */
+static void setup_frame(const struct op *op, struct ctx *c)
+{
+	SEALBUF_OPTS(sealbuf_layout_opts, lo, .flags = SEALBUF_LAYOUT_BUFFER_PER_PLANE);
+	struct sealbuf_frame_desc d;
+
+	assert_int_equal(sealbuf_frame_layout(DRM_FORMAT_NV12, 64, 64, &lo, &d, NULL), 0);
+	assert_int_equal(sealbuf_frame_create(&d, NULL, &c->frame), 0);
+	tl_socketpair(op->sock, c->sv);
+}
+
+static void setup_frame_sent(const struct op *op, struct ctx *c)
+{
+	setup_frame(op, c);
+	assert_int_equal(sealbuf_frame_send(c->sv[0], c->frame, op->share), 0);
+}
+
+static int run_send_frame(const struct op *op, struct ctx *c)
+{
+	return sealbuf_frame_send(c->sv[0], c->frame, op->share);
+}
+
+static int run_recv_frame(const struct op *op, struct ctx *c)
+{
+	SEALBUF_OPTS(sealbuf_frame_recv_opts, o, .flags = op->flags, .timeout_ms = 5000);
+
+	return sealbuf_frame_recv(c->sv[1], &o, &c->frame_out);
+}
+
+OP(send_frame, .sock = SOCK_SEQPACKET, .setup = setup_frame, .run = run_send_frame)
+OP(send_rdonly_frame, .sock = SOCK_STREAM, .share = SEALBUF_SHARE_RDONLY, .setup = setup_frame,
+   .run = run_send_frame)
+OP(recv_frame, .sock = SOCK_SEQPACKET, .setup = setup_frame_sent, .run = run_recv_frame)
+OP(recv_frame_stream, .sock = SOCK_STREAM, .share = SEALBUF_SHARE_RDONLY,
+   .flags = SEALBUF_OPEN_RDONLY, .setup = setup_frame_sent, .run = run_recv_frame)
+
+/* A sync file of a udmabuf dma-buf (the VM tier: vm-frames runs this walk). */
+static void setup_sync_file(const struct op *op, struct ctx *c)
+{
+	need_udmabuf();
+	assert_int_equal(sealbuf_region_create(op->size, NULL, &c->src), 0);
+	assert_int_equal(sealbuf_region_export(c->src, NULL, &c->fd), 0);
+}
+
+static int run_sync_file(const struct op *op, struct ctx *c)
+{
+	return sealbuf_dmabuf_export_sync_file(c->fd, SEALBUF_SYNC_READ, &c->memfd);
+}
+
+OP(sync_file_export, .size = 4096, .setup = setup_sync_file, .run = run_sync_file)
+
 /* A stream that takes one byte per sendmsg: the rest follows, without the fd again. */
 static void send_short_writes(void **state)
 {
@@ -553,6 +613,9 @@ int main(int argc, char **argv)
 		TL_TEST(send_rdonly),	  TL_TEST(recv_seqpacket),
 		TL_TEST(recv_stream),	  TL_TEST(recv_dgram_rdonly),
 		TL_TEST(recv_nothing_queued),
+		TL_TEST(send_frame),	  TL_TEST(send_rdonly_frame),
+		TL_TEST(recv_frame),	  TL_TEST(recv_frame_stream),
+		TL_TEST(sync_file_export),
 		TL_TEST(reserve),	  TL_TEST(mirror),
 		TL_TEST(write_wakes),	  TL_TEST(wait_times_out),
 		TL_TEST(open_reserved_rdonly),

@@ -354,6 +354,26 @@ static void check_hugepages(struct doctor *d)
 		       "reserve some with echo 64 > /proc/sys/vm/nr_hugepages (root)");
 }
 
+/* ---- dma-heaps (sealbuf_heap_alloc, frames) ---- */
+
+static void check_heaps(struct doctor *d)
+{
+	char names[256];
+	struct check *c;
+	int n = sealbuf_heap_list(names, sizeof(names));
+
+	if (n <= 0) {
+		c = add(d, "heaps", ST_INFO, "no dma-heaps (/dev/dma_heap is empty or missing)");
+		fix(c, "frames can still use memfd regions; a heap needs CONFIG_DMABUF_HEAPS_SYSTEM or _CMA");
+		return;
+	}
+	c = add(d, "heaps", access("/dev/dma_heap/system", R_OK) == 0 || n > 1 ? ST_OK : ST_INFO,
+		"dma-heaps: %s", names);
+	if (access("/dev/dma_heap/system", F_OK) == 0 && access("/dev/dma_heap/system", R_OK) < 0)
+		fix(c, "no permission on /dev/dma_heap/system: a udev rule SUBSYSTEM==\"dma_heap\", "
+		       "GROUP=\"video\", MODE=\"0660\" and membership of that group allow it");
+}
+
 /* ---- DRM and V4L2 devices ---- */
 
 #ifdef HAVE_LIBDRM
@@ -646,6 +666,7 @@ int cmd_doctor(int argc, char **argv)
 	check_limits(d);
 	check_groups(d);
 	check_hugepages(d);
+	check_heaps(d);
 	check_drm(d);
 	check_v4l2(d);
 	check_installed(d);
