@@ -17,12 +17,13 @@ echo "== sealbuf doctor (RDMA checks)"
 
 echo "== sealbuf rdma serve | fetch"
 head -c 3000000 /dev/urandom >/tmp/rdma-in
-"$tool" rdma serve --listen 10.77.0.1 --port 18900 --name cli /tmp/rdma-in &
+# serve gives up after 120 s without a peer, so a failed fetch cannot hang the guest.
+"$tool" rdma serve --listen 10.77.0.1 --port 18900 --name cli --timeout 120000 /tmp/rdma-in &
 serve=$!
 i=0
 until "$tool" rdma fetch --port 18900 --out /tmp/rdma-out 10.77.0.1 2>/tmp/rdma-err; do
     i=$((i + 1))
-    [ $i -lt 100 ] || { cat /tmp/rdma-err; failed=1; break; }
+    [ $i -lt 600 ] || { cat /tmp/rdma-err; failed=1; break; }
     sleep 0.1
 done
 wait $serve || { echo "serve failed"; failed=1; }
