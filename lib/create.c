@@ -162,21 +162,35 @@ static int reserve(int fd, size_t file_size, const struct sealbuf_create_opts *o
 	return sb_fail_sys(r, "fallocate");
 }
 
-static int memfd_new(size_t file_size, const struct sealbuf_create_opts *o, int *ret_fd)
+/*
+ * Size the memfd: fallocate() alone both sizes and reserves it (it grows
+ * the file), so the default mode costs the system calls of a bare
+ * ftruncate + fallocate less one. Without a reservation, or when it comes
+ * later (@late), ftruncate sizes it.
+ */
+static int size_memfd(int fd, size_t file_size, const struct sealbuf_create_opts *o, bool late)
+{
+	int r;
+
+	if (file_size && !late && !(o->flags & SEALBUF_CREATE_NORESERVE))
+		return reserve(fd, file_size, o);
+	r = sb_ftruncate(fd, (off_t)file_size);
+	if (r == -EFBIG || r == -EINVAL)
+		return sb_fail(-EFBIG, SEALBUF_R_TOO_LARGE,
+			       "%zu bytes is above the largest memfd", file_size);
+	return r < 0 ? sb_fail_sys(r, "ftruncate") : 0;
+}
+
+/* A sealed memfd of @file_size bytes, reserved unless NORESERVE or @late (the caller reserves). */
+static int memfd_new(size_t file_size, const struct sealbuf_create_opts *o, bool late,
+		     int *ret_fd)
 {
 	int fd, r;
 
 	fd = memfd_open(o);
 	if (fd < 0)
 		return fd;
-	r = sb_ftruncate(fd, (off_t)file_size);
-	if (r == -EFBIG || r == -EINVAL)
-		r = sb_fail(-EFBIG, SEALBUF_R_TOO_LARGE,
-			    "%zu bytes is above the largest memfd", file_size);
-	else if (r < 0)
-		r = sb_fail_sys(r, "ftruncate");
-	if (r == 0 && file_size && !(o->flags & SEALBUF_CREATE_NORESERVE))
-		r = reserve(fd, file_size, o);
+	r = size_memfd(fd, file_size, o, late);
 	if (r == 0)
 		r = sb_seal(fd);
 	if (r < 0) {
@@ -202,6 +216,40 @@ static int check_limits(size_t file_size, const struct sealbuf_create_opts *o)
 	return ret;
 }
 
+/*
+ * Where shmem_enabled is "advise", only pages faulted in through a mapping
+ * given MADV_HUGEPAGE become huge, never those fallocate() makes. So a
+ * prefaulted region large enough for a huge page is faulted in first and
+ * reserved after (which then finds every page there; F_SEAL_GROW allows
+ * fallocate within the size).
+ */
+static bool reserve_late(const struct sealbuf_create_opts *o, size_t file_size)
+{
+	size_t pmd = (o->flags & SEALBUF_CREATE_PREFAULT) &&
+			     !(o->flags & (SEALBUF_CREATE_NORESERVE | SEALBUF_CREATE_HUGETLB))
+		? sb_thp_min_size() : 1;
+
+	return pmd > 1 && file_size >= pmd;
+}
+
+/* Map the new memfd: huge pages advised, prefaulted and reserved as asked. */
+static int map_new(struct sealbuf_region *r, size_t file_size,
+		   const struct sealbuf_create_opts *o, bool late)
+{
+	int ret = sb_region_map(r, file_size, true);
+
+	r->hugetlb = o->flags & SEALBUF_CREATE_HUGETLB;
+	r->never_reserved = o->flags & SEALBUF_CREATE_NORESERVE;
+	snprintf(r->dmabuf_name, sizeof(r->dmabuf_name), "%s", o->name);
+	if (ret == 0)
+		sb_thp_advise(r);
+	if (ret == 0 && (o->flags & SEALBUF_CREATE_PREFAULT))
+		sb_prefault(r, late);
+	if (ret == 0 && late)
+		ret = reserve(r->fd, file_size, o);
+	return ret;
+}
+
 /* Make the memfd, map it, and give it a header when its kind has one. */
 static int create_kind(enum sealbuf_kind kind, size_t size,
 		       const struct sealbuf_create_opts *opts,
@@ -210,6 +258,7 @@ static int create_kind(enum sealbuf_kind kind, size_t size,
 	struct sealbuf_create_opts o;
 	struct sealbuf_region *r = NULL;
 	size_t file_size;
+	bool late;
 	int ret;
 
 	if (!ret_region)
@@ -225,11 +274,10 @@ static int create_kind(enum sealbuf_kind kind, size_t size,
 		return ret;
 	r->kind = kind;
 	r->size = size;
-	ret = memfd_new(file_size, &o, &r->fd);
+	late = reserve_late(&o, file_size);
+	ret = memfd_new(file_size, &o, late, &r->fd);
 	if (ret == 0)
-		ret = sb_region_map(r, file_size, true);
-	if (ret == 0 && (o.flags & SEALBUF_CREATE_PREFAULT))
-		sb_prefault(r);
+		ret = map_new(r, file_size, &o, late);
 	if (ret == 0 && sb_kind_has_header(kind))
 		ret = sb_header_init(r, size, create_page_size(&o));
 	if (ret < 0) {

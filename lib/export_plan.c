@@ -210,6 +210,8 @@ void sb_export_base_name(const char *name, const struct sb_span *s, char *buf, s
 {
 	if (name)
 		snprintf(buf, len, "%s", name);
+	else if (s->region && s->region->dmabuf_name[0])
+		snprintf(buf, len, "%s", s->region->dmabuf_name);
 	else
 		sb_memfd_name(s->fd, buf, len);
 }

@@ -132,7 +132,8 @@ int sb_frame_check(const struct sealbuf_frame_desc *d, const uint64_t *sizes, in
 				    "plane %u ends at byte %llu of buffer %u, which holds %llu", i,
 				    (unsigned long long)end, d->planes[i].buffer,
 				    (unsigned long long)sizes[d->planes[i].buffer]);
-		used |= 1u << d->planes[i].buffer;
+		if (r == 0) /* plane_end() checked the index: the shift is in range */
+			used |= 1u << d->planes[i].buffer;
 	}
 	if (r == 0 && used != (1u << d->nbuffers) - 1)
 		r = sb_fail(err, SEALBUF_R_PLANE_LAYOUT,

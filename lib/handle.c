@@ -12,7 +12,10 @@
 #include "header_format.h"
 #include "region.h"
 
-#define OPEN_FLAGS (SEALBUF_OPEN_RDONLY | SEALBUF_OPEN_KEEP_HANDLE | SEALBUF_OPEN_NOMAP)
+#define OPEN_FLAGS                                                             \
+	(SEALBUF_OPEN_RDONLY | SEALBUF_OPEN_KEEP_HANDLE | SEALBUF_OPEN_NOMAP |         \
+	 SEALBUF_OPEN_POPULATE | SEALBUF_OPEN_LAZY)
+#define POPULATE_MIN ((size_t)64 << 10) /* by default, populate from this size up */
 
 /*
  * Read-only sharing rests on F_SEAL_FUTURE_WRITE (seal_policy.c): once it is
@@ -155,6 +158,21 @@ static int check_size(int fd, enum sealbuf_kind kind, size_t size, size_t file_s
 	return 0;
 }
 
+/*
+ * By default a writable mapping of POPULATE_MIN or more is populated: a
+ * write fault maps one page, so a writer gains the most (docs/performance.md:
+ * 4x at 1 MiB). Read faults map a batch of pages already (fault-around),
+ * which costs what populating does, so read-only mappings are left to fault.
+ * Never a region with holes: a peer's sparse NORESERVE region of any size
+ * would otherwise make this process allocate (and be charged for) all of it.
+ */
+static bool want_populate(uint32_t flags, size_t file_size, size_t held)
+{
+	if (flags & (SEALBUF_OPEN_POPULATE | SEALBUF_OPEN_LAZY))
+		return flags & SEALBUF_OPEN_POPULATE;
+	return !(flags & SEALBUF_OPEN_RDONLY) && file_size >= POPULATE_MIN && held >= file_size;
+}
+
 /* The seals, and for a write-sealed fd opened writable, which of the two to fix. */
 static int check_seals(int fd, bool writable)
 {
@@ -176,7 +194,7 @@ static int open_fd(int fd, size_t size, const struct sealbuf_open_opts *o,
 	enum sealbuf_kind kind = o->kind ? o->kind : SEALBUF_KIND_PLAIN;
 	bool writable = !(o->flags & SEALBUF_OPEN_RDONLY), nomap = o->flags & SEALBUF_OPEN_NOMAP;
 	struct sealbuf_region *r;
-	size_t file_size, page;
+	size_t file_size, page, held;
 	int ret;
 
 	if (!sb_kind_valid(kind))
@@ -184,7 +202,7 @@ static int open_fd(int fd, size_t size, const struct sealbuf_open_opts *o,
 	if (nomap && kind != SEALBUF_KIND_PLAIN)
 		return sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT,
 			       "SEALBUF_OPEN_NOMAP is for plain regions: a reader of a reserved one needs its header");
-	ret = sb_check_memfd(fd, &file_size, &page);
+	ret = sb_check_memfd_held(fd, &file_size, &page, &held);
 	if (ret == 0)
 		ret = check_seals(fd, writable);
 	/* A non-empty mapping checks the access mode itself (EACCES). */
@@ -201,7 +219,13 @@ static int open_fd(int fd, size_t size, const struct sealbuf_open_opts *o,
 	r->size = size;
 	r->file_size = file_size;
 	r->writable = writable;
+	r->hugetlb = page > sb_page_size();
 	ret = nomap ? 0 : sb_region_map(r, file_size, writable);
+	/* Both do nothing without a mapping (NOMAP). */
+	if (ret == 0)
+		sb_thp_advise(r);
+	if (ret == 0 && want_populate(o->flags, file_size, held))
+		sb_populate_read(r);
 	if (ret == 0 && sb_kind_has_header(kind))
 		ret = sb_header_attach(r, size, page);
 	else if (ret == 0)
@@ -219,6 +243,14 @@ static int open_fd(int fd, size_t size, const struct sealbuf_open_opts *o,
 	return 0;
 }
 
+int sb_open_flags_check(uint32_t flags)
+{
+	if ((flags & SEALBUF_OPEN_POPULATE) && (flags & SEALBUF_OPEN_LAZY))
+		return sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT,
+			       "SEALBUF_OPEN_POPULATE and SEALBUF_OPEN_LAZY contradict each other");
+	return 0;
+}
+
 SEALBUF_EXPORT int sealbuf_region_open(int fd, size_t size,
 				       const struct sealbuf_open_opts *opts,
 				       struct sealbuf_region **ret_region)
@@ -229,6 +261,8 @@ SEALBUF_EXPORT int sealbuf_region_open(int fd, size_t size,
 
 	if (r == 0)
 		r = sb_check_flags(o.flags, OPEN_FLAGS, "open flags");
+	if (r == 0)
+		r = sb_open_flags_check(o.flags);
 	if (r == 0 && !ret_region)
 		r = sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT, "ret_region is NULL");
 	if (r == 0)

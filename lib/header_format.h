@@ -39,7 +39,8 @@ struct sb_header {
 	_Atomic uint64_t size;           /* valid payload bytes */
 	_Atomic uint32_t waiters;        /* readers asleep on seq (futex) */
 	_Atomic uint32_t rdonly_waiters; /* non-zero: readers that cannot count themselves */
-	uint64_t reserved;               /* 0 */
+	_Atomic uint32_t writer_cpu;     /* CPU of the last publish, plus 1; 0 unknown (a hint) */
+	uint32_t reserved;               /* 0 */
 };
 
 _Static_assert(sizeof(struct sb_header) == SB_HDR_SIZE, "header is 64 bytes");
@@ -47,6 +48,7 @@ _Static_assert(offsetof(struct sb_header, seq) == 32, "seq at offset 32");
 _Static_assert(offsetof(struct sb_header, size) == 40, "size at offset 40");
 _Static_assert(offsetof(struct sb_header, waiters) == 48, "waiters at offset 48");
 _Static_assert(offsetof(struct sb_header, rdonly_waiters) == 52, "rdonly_waiters at 52");
+_Static_assert(offsetof(struct sb_header, writer_cpu) == 56, "writer_cpu at 56");
 
 /* Fixed fields: read once through a volatile access; the caller checks the value. */
 static inline uint32_t sb_hdr_get32(const uint32_t *p)

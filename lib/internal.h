@@ -122,6 +122,8 @@ int sb_check_writable_policy(int fd, const char *what);
 int sb_fail_read_only(int fd, const char *what, const char *why);
 /* Checks that @fd is a memfd; its file size and page size come back. */
 int sb_check_memfd(int fd, size_t *ret_file_size, size_t *ret_page);
+/* The same, with the bytes the file holds in memory (st_blocks): fewer than its size means holes. */
+int sb_check_memfd_held(int fd, size_t *ret_file_size, size_t *ret_page, size_t *ret_held);
 
 /*
  * memcg.c: refuse a reservation of @bytes that the caller's memory cgroups

@@ -20,7 +20,9 @@
 #ifndef SO_PEERPIDFD
 #define SO_PEERPIDFD 77
 #endif
-#define OPEN_FLAGS (SEALBUF_OPEN_RDONLY | SEALBUF_OPEN_KEEP_HANDLE | SEALBUF_OPEN_NOMAP)
+#define OPEN_FLAGS                                                             \
+	(SEALBUF_OPEN_RDONLY | SEALBUF_OPEN_KEEP_HANDLE | SEALBUF_OPEN_NOMAP |         \
+	 SEALBUF_OPEN_POPULATE | SEALBUF_OPEN_LAZY)
 /*
  * Room for what the caller's socket options add ahead of the fds
  * (SO_PASSCRED's credentials, SO_PASSPIDFD's pidfd, SO_PASSSEC's label):
@@ -215,7 +217,8 @@ static bool at_end(int sock, int type, const struct sb_inbox *in)
 	return sb_hung_up(sock);
 }
 
-static int recv_part(int sock, int type, struct sb_inbox *in, size_t want)
+/* One recvmsg of up to @want bytes; @flags: MSG_DONTWAIT, or 0 to wait in the kernel. */
+static int recv_part(int sock, int type, struct sb_inbox *in, size_t want, int flags)
 {
 	union {
 		struct cmsghdr align;
@@ -224,10 +227,10 @@ static int recv_part(int sock, int type, struct sb_inbox *in, size_t want)
 	struct iovec iov = { .iov_base = in->buf + in->len, .iov_len = want };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
 			      .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf) };
-	ssize_t n = sb_recvmsg(sock, &msg, MSG_DONTWAIT);
+	ssize_t n = sb_recvmsg(sock, &msg, flags);
 
 	if (n == -EAGAIN)
-		return 0; /* woken for nothing; wait again */
+		return 0; /* nothing queued, or woken for nothing: wait */
 	if (n < 0)
 		return n == -ECONNRESET
 			       ? sb_fail(-ECONNRESET, SEALBUF_R_PEER_CLOSED, "the peer reset the connection")
@@ -268,17 +271,24 @@ static size_t stream_want(const struct sb_inbox *in)
 	return total > in->len ? total - in->len : 0;
 }
 
-/* Read one message: a datagram (SEQPACKET, DGRAM) in one go, or a stream's next message. */
+/*
+ * Read one message: a datagram (SEQPACKET, DGRAM) in one go, or a stream's
+ * next message. A caller who waits forever for a message to begin waits in
+ * a blocking recvmsg, with no poll (a non-blocking socket answers EAGAIN and
+ * poll waits instead); with a timeout the first recvmsg does not wait, and
+ * poll waits only when nothing is queued. The rest of a begun stream message
+ * is always waited for with poll, under its own deadline.
+ */
 int sb_recv_message(int sock, int timeout_ms, struct sb_inbox *in)
 {
 	struct recv_clock clock = { .timeout_ms = timeout_ms,
 				    .deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0) };
 	int type, r = socket_type(sock, &type);
 
-	/* Try first and wait only when nothing is queued: one system call less. */
 	while (r == 0) {
+		int flags = timeout_ms < 0 && in->len == 0 ? 0 : MSG_DONTWAIT;
 		r = recv_part(sock, type, in, type == SOCK_STREAM ? stream_want(in)
-							    : SB_MSG_MAX + 1);
+							    : SB_MSG_MAX + 1, flags);
 		if (r == 1 && (type != SOCK_STREAM || stream_want(in) == 0))
 			return 0;
 		if (r >= 0)
@@ -367,6 +377,8 @@ static int load_recv_opts(const struct sealbuf_recv_opts *opts, struct sealbuf_r
 
 	if (r == 0)
 		r = sb_check_flags(o->flags, RECV_FLAGS, "receive flags");
+	if (r == 0)
+		r = sb_open_flags_check(o->flags);
 	if (r == 0)
 		r = sb_check_reserved(o->reserved, "receive options");
 	if (r == 0 && o->n_allow_uids && !o->allow_uids)

@@ -21,16 +21,19 @@ static void set_populated(const struct sealbuf_region *r)
 	__atomic_store_n(r->populated, true, __ATOMIC_RELAXED);
 }
 
-void sb_prefault(struct sealbuf_region *r)
+void sb_prefault(struct sealbuf_region *r, bool late)
 {
 	size_t page = sb_page_size();
 
 	if (!r->map)
 		return;
-	/* Before 5.14: touch each page (the memory is fresh, so zero stays zero). */
-	if (sb_madvise(r->map, r->map_size, MADV_POPULATE_WRITE) < 0)
+	if (sb_madvise(r->map, r->map_size, MADV_POPULATE_WRITE) < 0) {
+		if (late)
+			return;
+		/* Before 5.14: touch each page (the memory is fresh, so zero stays zero). */
 		for (size_t off = 0; off < r->map_size; off += page)
 			((volatile uint8_t *)r->map)[off] = 0;
+	}
 	set_populated(r);
 }
 
@@ -102,7 +105,12 @@ static int check_room(const struct sb_span *s)
 	return holes ? sb_check_memcg_room(holes < s->len ? holes : s->len) : 0;
 }
 
-/* Once all of a region was faulted in (PREFAULT, or an export of all of it), it stays so. */
+/*
+ * Once all of a region was faulted in (PREFAULT, or an export of all of it),
+ * it stays so. A region created here with NORESERVE has no page that
+ * fallocate() made, only pages written (up to date) and holes, which udmabuf
+ * allocates and clears itself: nothing to fault in, the room check alone.
+ */
 static int populate_span(const struct sb_span *s)
 {
 	const struct sealbuf_region *r = s->region;
@@ -111,6 +119,8 @@ static int populate_span(const struct sb_span *s)
 	if (r && is_populated(r))
 		return 0;
 	ret = check_room(s);
+	if (ret == 0 && r && r->never_reserved)
+		return 0;
 	if (ret == 0 && !r)
 		return populate_fd(s);
 	if (ret == 0)

@@ -6,12 +6,14 @@
  * it. Readers never trust the header: size is checked against the capacity
  * validated at open, every time, and every wait is bounded.
  */
+#include <sched.h>
+
 #include "region.h"
 #include "seqlock.h"
 
 #define READ_TRIES 100              /* copies spoiled by the writer before -EAGAIN */
 #define SPIN_NS 50000u              /* spin this long before sleeping (a futex wake: ~70 us) */
-#define SPIN_YIELD_EVERY 16         /* pauses between sched_yield()s while spinning */
+#define SPIN_CHECK_EVERY 16         /* pauses between looks at the clock and the writer's CPU */
 #define STALL_MS_DEFAULT 1000       /* one update in progress this long: writer stalled */
 #define POLL_NS 10000000u           /* read-only reader nobody wakes: look every 10 ms */
 #define NS_PER_MS 1000000u
@@ -71,6 +73,14 @@ static int check_capacity(const struct sealbuf_region *r, size_t size)
 /* Writer                                                                    */
 /* ------------------------------------------------------------------------ */
 
+/* This CPU plus 1, 0 when unknown: glibc reads it from rseq, without a system call. */
+static uint32_t this_cpu(void)
+{
+	int cpu = sched_getcpu();
+
+	return cpu < 0 ? 0 : (uint32_t)cpu + 1;
+}
+
 static void update_begin(struct sealbuf_region *r)
 {
 	uint64_t s = sb_seq_load(r->hdr, memory_order_relaxed);
@@ -96,6 +106,7 @@ static void update_end(struct sealbuf_region *r, size_t size)
 	 * seq_cst increment then load of seq: one of the two sees the other,
 	 * so a reader never sleeps through this publish.
 	 */
+	atomic_store_explicit(&h->writer_cpu, htole32(this_cpu()), memory_order_relaxed);
 	sb_seq_store(h, r->seq + 1, memory_order_seq_cst);
 	if (sb_u32_load(&h->waiters, memory_order_seq_cst) ||
 	    sb_u32_load(&h->rdonly_waiters, memory_order_relaxed))
@@ -164,29 +175,47 @@ SEALBUF_EXPORT int sealbuf_region_write_end(struct sealbuf_region *r, size_t siz
 /* ------------------------------------------------------------------------ */
 
 /*
+ * Whether a spinning reader should give its CPU away now: when the writer
+ * last published from this very CPU (it may be waiting to run here), or
+ * when nobody says where it runs (a writer of an older sealbuf). Across
+ * CPUs the writer runs meanwhile, and yielding is only a system call that
+ * delays seeing its publish (docs/performance.md). The CPU is a
+ * hint from shared memory: a wrong one costs speed, never correctness.
+ */
+static bool should_yield(struct sb_header *h)
+{
+	uint32_t writer = le32toh(atomic_load_explicit(&h->writer_cpu, memory_order_relaxed));
+
+	return writer == 0 || writer == this_cpu();
+}
+
+/*
  * Spin before sleeping: a cross-CPU futex wake costs tens of microseconds
  * (tools/bench/bench-publish.c measures it), a publish seen while spinning
- * about one. Yielding every
- * few pauses lets a writer that shares this CPU run and publish, instead of
- * waiting out our spin: measured on 2 vCPUs, 1 us either way, against 50 us
- * (pure spin, same CPU) or 30-40 us (futex only, across CPUs).
+ * about one. On a CPU the writer shares, yielding every few pauses lets it
+ * run and publish instead of waiting out our spin: measured on 2 vCPUs, 1 us
+ * either way, against 50 us (pure spin, same CPU) or 30-40 us (futex only,
+ * across CPUs).
  */
 static bool spin(struct sb_header *h, uint64_t seq, uint64_t deadline)
 {
-	uint64_t end = 0; /* the clock is read only once a publish is not imminent */
+	uint64_t end = 0, s; /* the clock is read only once a publish is not imminent */
 
 	for (unsigned i = 1;; i++) {
-		if (sb_seq_load(h, memory_order_acquire) != seq)
+		s = sb_seq_load(h, memory_order_acquire);
+		/* An update begun (odd) ends in a moment: see it end here, not in the caller. */
+		if (s != seq && !(s & 1))
 			return true;
 		sb_cpu_relax();
-		if (i % SPIN_YIELD_EVERY)
+		if (i % SPIN_CHECK_EVERY)
 			continue;
 		uint64_t now = sb_now_ns();
 		if (!end)
 			end = now + SPIN_NS < deadline ? now + SPIN_NS : deadline;
 		if (now >= end)
-			return false;
-		sb_yield();
+			return s != seq;
+		if (should_yield(h))
+			sb_yield();
 	}
 }
 

@@ -35,6 +35,20 @@ struct sealbuf_region {
 	 */
 	bool *populated;
 	bool populated_store;
+	bool hugetlb;            /* on hugetlbfs: huge pages already */
+	bool thp;                /* MADV_HUGEPAGE given to this mapping */
+	/*
+	 * Created here with NORESERVE: no page was ever fallocated, so none can
+	 * be allocated yet not up to date (populate.c). Only a peer holding the
+	 * memfd could fallocate it, and it can write the pages anyway.
+	 */
+	bool never_reserved;
+	/*
+	 * Created here: its name as a dma-buf's (cut to fit), so an export need
+	 * not read it back from /proc (a system call, ~30 us under emulation).
+	 * Empty for a received region: its name is the sender's.
+	 */
+	char dmabuf_name[SEALBUF_DMABUF_NAME_MAX + 1];
 };
 
 /* handle.c: a new read-only open file of @fd (through /proc/self/fd). */
@@ -43,6 +57,8 @@ int sb_reopen_rdonly(int fd);
 int sb_share_fd(const struct sealbuf_region *region, uint32_t flags, int *ret_fd);
 /* Whether @region may be shared with @flags. */
 int sb_share_check(const struct sealbuf_region *region, uint32_t flags);
+/* SEALBUF_OPEN_POPULATE and SEALBUF_OPEN_LAZY together are refused. */
+int sb_open_flags_check(uint32_t flags);
 
 /* region.c: the kinds. Valid: a kind this library knows (a peer's message may lie). */
 bool sb_kind_valid(uint32_t kind);
@@ -57,8 +73,27 @@ int sb_region_map(struct sealbuf_region *r, size_t file_size, bool writable);
 /* @bytes need huge pages of @page bytes that the pool lacks: say how to reserve them. */
 int sb_fail_huge_pages(size_t bytes, size_t page);
 
-/* populate.c: fault in all of a fresh region for writing (SEALBUF_CREATE_PREFAULT). */
-void sb_prefault(struct sealbuf_region *r);
+/*
+ * populate.c: fault in all of a fresh region for writing (SEALBUF_CREATE_PREFAULT).
+ * @late: the memfd is not reserved yet, so a failure must not touch pages one
+ * by one (a full memory cgroup answers that with its OOM killer); the
+ * reservation that follows reports it.
+ */
+void sb_prefault(struct sealbuf_region *r, bool late);
+
+/*
+ * residency.c: transparent huge pages for shmem, and populating a mapping.
+ * thp_mode: the kernel's shmem_enabled setting (its word in @buf); advise:
+ * MADV_HUGEPAGE on @r's mapping where that setting allows it and the mapping
+ * holds a huge page (false otherwise); thp_min_size: the huge page size, or
+ * 1 when shmem gets no huge pages here; populate_read: map every page of
+ * @r's mapping now (false when the kernel declined: pages then fault in).
+ */
+enum sb_thp { SB_THP_NONE, SB_THP_ADVISE, SB_THP_ALWAYS };
+enum sb_thp sb_thp_mode(char *buf, size_t len);
+size_t sb_thp_min_size(void);
+bool sb_thp_advise(struct sealbuf_region *r);
+bool sb_populate_read(struct sealbuf_region *r);
 
 /* publish.c: the seqlock write of @size bytes from @src (writer checks done). */
 void sb_publish(struct sealbuf_region *r, const void *src, size_t size);

@@ -193,6 +193,11 @@ static bool is_shm_memfd(int fd, const struct stat *st)
 
 int sb_check_memfd(int fd, size_t *ret_file_size, size_t *ret_page)
 {
+	return sb_check_memfd_held(fd, ret_file_size, ret_page, NULL);
+}
+
+int sb_check_memfd_held(int fd, size_t *ret_file_size, size_t *ret_page, size_t *ret_held)
+{
 	struct stat st;
 	char what[96];
 	bool huge = false;
@@ -211,5 +216,7 @@ int sb_check_memfd(int fd, size_t *ret_file_size, size_t *ret_page)
 	*ret_file_size = (size_t)st.st_size;
 	/* hugetlbfs reports its page size as the block size. */
 	*ret_page = huge ? (size_t)st.st_blksize : sb_page_size();
+	if (ret_held)
+		*ret_held = (size_t)st.st_blocks * 512;
 	return 0;
 }

@@ -261,6 +261,17 @@ enum sealbuf_open_flags {
 	 * Since 1.0.
 	 */
 	SEALBUF_OPEN_NOMAP = 1u << 2,
+	/*
+	 * Map every page now (MADV_POPULATE_READ), whatever the size: one system
+	 * call instead of a page fault per page written (or per few read) later.
+	 * Pages the sender never allocated (a NORESERVE region's holes) are
+	 * allocated, charged to this process's memory cgroup. The default does
+	 * this for writable mappings of at least 64 KiB with no such holes (read
+	 * faults map pages in batches already); see also _LAZY. Since 1.0.
+	 */
+	SEALBUF_OPEN_POPULATE = 1u << 3,
+	/* Never populate: pages fault in as they are touched (a sparse reader). Since 1.0. */
+	SEALBUF_OPEN_LAZY = 1u << 4,
 };
 
 struct sealbuf_open_opts {
@@ -274,6 +285,10 @@ struct sealbuf_open_opts {
  * sealed memfd of the declared @size (requested size for plain regions,
  * capacity for reserved ones) with the seals that stop its sender from
  * resizing it, map it and close it. The fd is hostile until these pass.
+ * The mapping is populated as SEALBUF_OPEN_POPULATE and _LAZY say, and
+ * advised MADV_HUGEPAGE where the kernel's shmem_enabled allows huge pages
+ * (`sealbuf doctor` shows the setting); the region's creator does the same.
+ * POPULATE with LAZY is -EINVAL.
  * Errors: -EBADF (not open), -EBADFD (not a memfd), -EPERM (seals),
  * -ERANGE (size mismatch), -EACCES (access mode), header errors for reserved
  * regions, kernel errnos.

@@ -1122,8 +1122,9 @@ static void bench(void **state)
 	assert_status(&o, XS_OK);
 	assert_string_equal(o.out, "fake\n");
 	out_free(&o);
+	/* A missed target ("args" is 3x, <= 1.5 wanted) makes the exit status 1. */
 	run(&o, "bench", "--quick", "--reps", "3");
-	assert_status(&o, XS_OK);
+	assert_status(&o, XS_NO);
 	assert_has(o.out, "== fake ==");
 	assert_has(o.out, "baseline is");
 	assert_has(o.out, "3.5 us");
@@ -1134,10 +1135,16 @@ static void bench(void **state)
 	assert_has(o.err, "[1/1] bench-fake");
 	assert_has(o.err, "progress");
 	out_free(&o);
-	run(&o, "bench", "--json", "fake");
-	assert_status(&o, XS_OK);
-	for (char *line = strtok(o.out, "\n"); line; line = strtok(NULL, "\n"))
-		assert_json(line);
+	/* --json: one document, each figure with its target and whether it was met. */
+	run(&o, "bench", "--json", "--rounds", "2", "fake");
+	assert_status(&o, XS_NO);
+	assert_json(o.out);
+	assert_has(o.out, "\"target\":\"<= 1.25\",\"met\":true");
+	assert_has(o.out, "\"target\":\"<= 1.5\",\"met\":false");
+	assert_has(o.out, "\"value\":12.5,\"met\":null");
+	assert_has(o.out, "\"missed\":1");
+	assert_has(o.out, "\"all_targets_met\":false");
+	assert_has(o.out, "--rounds 2");
 	out_free(&o);
 	run(&o, "bench", "nope");
 	assert_status(&o, XS_BENCH);
@@ -1153,7 +1160,7 @@ static void bench(void **state)
 	/* A program that cannot run here says why and exits 77: skipped, not failed. */
 	script("bench/bench-needs-device", "#!/bin/sh\necho 'SKIP: no such device here'\nexit 77\n");
 	run(&o, "bench", "needs-device", "fake");
-	assert_status(&o, XS_OK);
+	assert_status(&o, XS_NO);
 	assert_has(o.out, "skipped: no such device here");
 	assert_has(o.err, "(1 skipped)");
 	out_free(&o);

@@ -630,6 +630,83 @@ static void fresh_pages(void **state)
 	close(memfd);
 }
 
+/*
+ * A fresh NORESERVE region has no page fallocate() made, so export skips
+ * the fault-in (this process's mapping stays empty): holes are allocated and
+ * cleared by udmabuf itself, pages the CPU wrote first are up to date, and
+ * what a device writes through the dma-buf is what the region reads.
+ */
+static void fresh_noreserve(void **state)
+{
+	size_t size = 16 * tl_page();
+	struct sealbuf_region *r = new_region("fresh-nr", size, SEALBUF_CREATE_NORESERVE);
+	uint8_t *data = sealbuf_region_data(r), *m;
+	int fd;
+
+	tl_fill(data, tl_page(), 40); /* one page written first, the rest holes */
+	fd = export(r, NULL);
+	assert_int_equal(tl_pages_mapped(data, size), 1); /* no fault-in by export */
+	m = map(fd, size);
+	assert_true(tl_check(m, tl_page(), 40));
+	for (size_t off = tl_page(); off < size; off += tl_page())
+		assert_int_equal(m[off], 0);
+	tl_fill(m, size, 41); /* the "device" writes */
+	assert_true(tl_check(data, size, 41));
+	munmap(m, size);
+	close(fd);
+	sealbuf_region_free(r);
+}
+
+/* kB of @field ("ShmemPmdMapped:") in /proc/self/smaps for the mapping that starts at @p. */
+static long smaps_kb(const void *p, const char *field)
+{
+	char v[64];
+
+	return tl_smaps(p, field, v, sizeof(v)) ? strtol(v, NULL, 10) : -1;
+}
+
+/*
+ * A region on transparent huge pages (where shmem_enabled allows them;
+ * tests/vm/thp.sh sets "advise" in the guest): its pages are huge, it
+ * exports, a device's writes through the dma-buf reach the region, and a
+ * receiver's populated mapping maps the same huge pages.
+ */
+static void thp_export(void **state)
+{
+	size_t size = 8 << 20;
+	struct sealbuf_region *r, *b = NULL;
+	char mode[32];
+	int fd, h;
+	uint8_t *m;
+
+	if (sb_thp_mode(mode, sizeof(mode)) == SB_THP_NONE) {
+		print_message("SKIP: shmem_enabled is %s here: no huge pages for shmem "
+			      "(meson test vm-dmabuf-thp sets it in the guest)\n", mode);
+		skip();
+	}
+	r = new_region("thp", size, SEALBUF_CREATE_PREFAULT);
+	print_message("shmem_enabled %s: %ld kB of the creator's 8 MiB mapped huge\n", mode,
+		      smaps_kb(sealbuf_region_data(r), "ShmemPmdMapped:"));
+	assert_true(smaps_kb(sealbuf_region_data(r), "ShmemPmdMapped:") >= 2048);
+	fd = export(r, NULL);
+	assert_int_equal(dmabuf_size(fd), size);
+	m = map(fd, size);
+	tl_fill(m, size, 31); /* the "device" writes */
+	assert_true(tl_check(sealbuf_region_data(r), size, 31));
+	assert_int_equal(sealbuf_region_share(r, 0, &h), 0);
+	assert_int_equal(sealbuf_region_open(h, size, NULL, &b), 0);
+	print_message("the receiver's populated mapping: %ld kB mapped huge\n",
+		      smaps_kb(sealbuf_region_data(b), "ShmemPmdMapped:"));
+	assert_true(smaps_kb(sealbuf_region_data(b), "ShmemPmdMapped:") >= 2048);
+	assert_true(tl_check(sealbuf_region_data(b), size, 31));
+	tl_fill(sealbuf_region_data(b), size, 32);
+	assert_true(tl_check(m, size, 32));
+	munmap(m, size);
+	close(fd);
+	sealbuf_region_free(b);
+	sealbuf_region_free(r);
+}
+
 /* END without START: refused on some kernels, with the fix in the text. */
 static void sync_bracketing(void **state)
 {
@@ -709,7 +786,7 @@ static void access_errors(void **state)
 	}
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		TL_TEST(roundtrip),
@@ -725,6 +802,8 @@ int main(void)
 		TL_TEST(received_region),
 		TL_TEST(free_returns_memory),
 		TL_TEST(fresh_pages),
+		TL_TEST(fresh_noreserve),
+		TL_TEST(thp_export),
 		TL_TEST(sync_bracketing),
 		TL_TEST(naming),
 		TL_TEST(access_errors),
@@ -733,5 +812,7 @@ int main(void)
 	if (sealbuf_udmabuf_check() < 0)
 		tl_skip("needs a kernel with udmabuf: %s (meson test --suite vm runs this in a VM)",
 			sealbuf_last_error());
+	if (argc > 1)
+		cmocka_set_test_filter(argv[1]);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* region.h: sb_thp_mode(), to know whether huge pages are allowed here. */
+#include "region.h"
 #include "testlib.h"
 
 #define SEALS_OK (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
@@ -226,11 +228,119 @@ static void reason_text(void **state)
 	close(pfd[1]);
 }
 
+/* Pages of [p, p+len) in memory at all (mincore: the memfd's page cache). */
+static size_t pages_resident(void *p, size_t len)
+{
+	size_t npages = len / tl_page(), n = 0;
+	unsigned char *vec = malloc(npages);
+
+	assert_int_equal(mincore(p, len, vec), 0);
+	for (size_t i = 0; i < npages; i++)
+		n += vec[i] & 1;
+	free(vec);
+	return n;
+}
+
+static struct sealbuf_region *reopen(struct sealbuf_region *a, uint32_t flags)
+{
+	SEALBUF_OPTS(sealbuf_open_opts, o, .flags = flags);
+	struct sealbuf_region *b = NULL;
+	int fd;
+
+	assert_int_equal(sealbuf_region_share(a, 0, &fd), 0);
+	assert_int_equal(sealbuf_region_open(fd, sealbuf_region_size(a), &o, &b), 0);
+	return b;
+}
+
+/*
+ * The receiver's pages: populated by default from 64 KiB (every page mapped
+ * before the first touch), never with LAZY, always with POPULATE.
+ */
+static void open_populate(void **state)
+{
+	size_t size = 1 << 20, pages = size / tl_page();
+	struct sealbuf_region *a = new_region(size), *b;
+
+	b = reopen(a, 0);
+	assert_int_equal(tl_pages_mapped(sealbuf_region_data(b), size), pages);
+	sealbuf_region_free(b);
+	b = reopen(a, SEALBUF_OPEN_LAZY);
+	assert_int_equal(tl_pages_mapped(sealbuf_region_data(b), size), 0);
+	sealbuf_region_free(b);
+	b = reopen(a, SEALBUF_OPEN_POPULATE | SEALBUF_OPEN_RDONLY);
+	assert_int_equal(tl_pages_mapped(sealbuf_region_data(b), size), pages);
+	sealbuf_region_free(b);
+	/* Read-only: read faults map batches of pages already; left to fault by default. */
+	b = reopen(a, SEALBUF_OPEN_RDONLY);
+	assert_int_equal(tl_pages_mapped(sealbuf_region_data(b), size), 0);
+	sealbuf_region_free(b);
+	sealbuf_region_free(a);
+	/* Small regions fault in on touch by default. */
+	a = new_region(4 * tl_page());
+	b = reopen(a, 0);
+	assert_int_equal(tl_pages_mapped(sealbuf_region_data(b), 4 * tl_page()), 0);
+	sealbuf_region_free(b);
+	b = reopen(a, SEALBUF_OPEN_POPULATE);
+	assert_int_equal(tl_pages_mapped(sealbuf_region_data(b), 4 * tl_page()), 4);
+	sealbuf_region_free(b);
+	sealbuf_region_free(a);
+}
+
+/*
+ * A peer's sparse NORESERVE region: the default does not allocate its holes
+ * (a hostile sender could make them any size); POPULATE is asked for, so it does.
+ */
+static void open_populate_holes(void **state)
+{
+	size_t size = 1 << 20, pages = size / tl_page();
+	struct sealbuf_region *a = tl_region(NULL, size, SEALBUF_CREATE_NORESERVE), *b;
+
+	b = reopen(a, 0);
+	assert_int_equal(pages_resident(sealbuf_region_data(b), size), 0);
+	assert_int_equal(tl_pages_mapped(sealbuf_region_data(b), size), 0);
+	sealbuf_region_free(b);
+	b = reopen(a, SEALBUF_OPEN_POPULATE);
+	assert_int_equal(pages_resident(sealbuf_region_data(b), size), pages);
+	sealbuf_region_free(b);
+	sealbuf_region_free(a);
+}
+
+/* Whether the mapping at @p carries MADV_HUGEPAGE ("hg" in smaps' VmFlags). */
+static bool advised_huge(const void *p)
+{
+	char flags[256];
+
+	return tl_smaps(p, "VmFlags:", flags, sizeof(flags)) && strstr(flags, " hg");
+}
+
+/* MADV_HUGEPAGE on both sides exactly where shmem_enabled allows huge pages. */
+static void thp_advice(void **state)
+{
+	char mode[32];
+	bool allowed = sb_thp_mode(mode, sizeof(mode)) != SB_THP_NONE;
+	size_t big = 4 << 20;
+	struct sealbuf_region *a = new_region(big), *b = reopen(a, 0);
+	struct sealbuf_region *s = new_region(64 << 10), *t = reopen(s, 0);
+
+	print_message("shmem_enabled is %s: huge pages %s\n", mode, allowed ? "allowed" : "not allowed");
+	assert_int_equal(advised_huge(sealbuf_region_data(a)), allowed);
+	assert_int_equal(advised_huge(sealbuf_region_data(b)), allowed);
+	/* Below one huge page there is nothing to gain. */
+	assert_false(advised_huge(sealbuf_region_data(s)));
+	assert_false(advised_huge(sealbuf_region_data(t)));
+	sealbuf_region_free(a);
+	sealbuf_region_free(b);
+	sealbuf_region_free(s);
+	sealbuf_region_free(t);
+}
+
 static void bad_arguments(void **state)
 {
 	struct sealbuf_region *a = new_region(tl_page()), *b;
 	struct sealbuf_open_opts bad = { .sz = sizeof(bad), .flags = 1u << 20 };
 	struct sealbuf_open_opts kind = { .sz = sizeof(kind), .kind = 9 };
+	struct sealbuf_open_opts contradict = { .sz = sizeof(contradict),
+						.flags = SEALBUF_OPEN_POPULATE | SEALBUF_OPEN_LAZY };
 	int fd;
 
 	tl_assert_fail(sealbuf_region_share(NULL, 0, &fd), -EINVAL, SEALBUF_R_INVALID_ARGUMENT);
@@ -243,17 +353,24 @@ static void bad_arguments(void **state)
 	tl_assert_fail(sealbuf_region_open(fd, tl_page(), NULL, NULL), -EINVAL, SEALBUF_R_INVALID_ARGUMENT);
 	assert_int_equal(sealbuf_region_share(a, 0, &fd), 0);
 	tl_assert_fail(sealbuf_region_open(fd, tl_page(), &kind, &b), -EINVAL, SEALBUF_R_INVALID_ARGUMENT);
+	assert_int_equal(sealbuf_region_share(a, 0, &fd), 0);
+	tl_assert_fail(sealbuf_region_open(fd, tl_page(), &contradict, &b), -EINVAL,
+		       SEALBUF_R_INVALID_ARGUMENT);
 	sealbuf_region_free(a);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		TL_TEST(share_and_open), TL_TEST(share_empty),
 		TL_TEST(keep_handle),    TL_TEST(read_only_handle),
 		TL_TEST(hostile_memfds), TL_TEST(write_only_fd),
 		TL_TEST(not_memfds),     TL_TEST(reason_text),
-		TL_TEST(bad_arguments),
+		TL_TEST(bad_arguments),  TL_TEST(open_populate),
+		TL_TEST(open_populate_holes), TL_TEST(thp_advice),
 	};
+
+	if (argc > 1)
+		cmocka_set_test_filter(argv[1]);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "testlib.h"
@@ -164,8 +165,8 @@ static void hostile_fd_in_message(void **state)
 	close(pfd[1]);
 }
 
-/* A stream peer that sends half a message and stalls: a timeout, no hang. */
-static void stream_stall(void **state)
+/* A stream peer that sends half a message and stalls: a timeout after @timeout_ms, no hang. */
+static void stall_case(int timeout_ms)
 {
 	struct sealbuf_region *r = new_region(tl_page());
 	uint8_t msg[SB_WIRE_LEN];
@@ -174,10 +175,54 @@ static void stream_stall(void **state)
 	encode(msg, SEALBUF_KIND_PLAIN, tl_page(), tl_page());
 	tl_socketpair(SOCK_STREAM, sv);
 	tl_send_raw(sv[0], msg, 10, &fd, 1);
-	expect_recv(sv[1], 0, 50, -ETIMEDOUT, SEALBUF_R_TIMEOUT);
+	expect_recv(sv[1], 0, timeout_ms, -ETIMEDOUT, SEALBUF_R_TIMEOUT);
 	assert_non_null(strstr(sealbuf_last_error(), "stalled"));
 	close(sv[0]);
 	close(sv[1]);
+	sealbuf_region_free(r);
+}
+
+static void stream_stall(void **state) { stall_case(50); }
+
+/*
+ * Waiting for ever, the receive blocks in recvmsg (no poll) for the start of
+ * a message; the rest of a half-sent one still has its own deadline.
+ */
+static void stream_stall_forever(void **state) { stall_case(-1); }
+
+/* A sender that sends after a while, to a receiver waiting for ever. */
+static pid_t late_sender(int sock, struct sealbuf_region *r)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct timespec ts = { 0, 50 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+		_exit(sealbuf_region_send(sock, r, 0) == 0 ? 0 : 1);
+	}
+	return pid;
+}
+
+/* Waiting for ever works on blocking and non-blocking sockets alike. */
+static void wait_forever(void **state)
+{
+	SEALBUF_OPTS(sealbuf_recv_opts, o, .timeout_ms = -1);
+	struct sealbuf_region *r = new_region(tl_page()), *x;
+	int sv[2];
+
+	for (int nonblock = 0; nonblock < 2; nonblock++) {
+		tl_socketpair(nonblock ? SOCK_SEQPACKET : SOCK_STREAM, sv);
+		if (nonblock)
+			assert_int_equal(fcntl(sv[1], F_SETFL, O_NONBLOCK), 0);
+		pid_t pid = late_sender(sv[0], r);
+		assert_int_equal(sealbuf_region_recv(sv[1], &o, &x), 0);
+		assert_int_equal(sealbuf_region_size(x), tl_page());
+		sealbuf_region_free(x);
+		wait_child(pid);
+		close(sv[0]);
+		close(sv[1]);
+	}
 	sealbuf_region_free(r);
 }
 
@@ -242,6 +287,30 @@ static void rdonly_must_be_received_rdonly(void **state)
 	sealbuf_region_free(r);
 }
 
+/* The receive flags reach the open: a populated mapping by default, none with LAZY. */
+static void recv_populate(void **state)
+{
+	SEALBUF_OPTS(sealbuf_recv_opts, lazy, .flags = SEALBUF_OPEN_LAZY, .timeout_ms = 1000);
+	size_t size = 1 << 20;
+	struct sealbuf_region *r = new_region(size), *x;
+	int sv[2];
+
+	tl_socketpair(SOCK_SEQPACKET, sv);
+	assert_int_equal(sealbuf_region_send(sv[0], r, 0), 0);
+	assert_int_equal(sealbuf_region_send(sv[0], r, 0), 0);
+	expect_recv(sv[1], SEALBUF_OPEN_POPULATE | SEALBUF_OPEN_LAZY, 1000, -EINVAL,
+		    SEALBUF_R_INVALID_ARGUMENT);
+	assert_int_equal(sealbuf_region_recv(sv[1], NULL, &x), 0);
+	assert_int_equal(tl_pages_mapped(sealbuf_region_data(x), size), size / tl_page());
+	sealbuf_region_free(x);
+	assert_int_equal(sealbuf_region_recv(sv[1], &lazy, &x), 0);
+	assert_int_equal(tl_pages_mapped(sealbuf_region_data(x), size), 0);
+	sealbuf_region_free(x);
+	close(sv[0]);
+	close(sv[1]);
+	sealbuf_region_free(r);
+}
+
 static void recv_bad_arguments(void **state)
 {
 	struct sealbuf_region *r;
@@ -263,8 +332,10 @@ int main(void)
 		TL_TEST(fork_seqpacket), TL_TEST(fork_stream), TL_TEST(fork_dgram),
 		TL_TEST(fork_empty), TL_TEST(fork_rdonly), TL_TEST(hostile_messages),
 		TL_TEST(hostile_fd_in_message), TL_TEST(stream_stall),
+		TL_TEST(stream_stall_forever), TL_TEST(wait_forever),
 		TL_TEST(stream_back_to_back), TL_TEST(peer_closed_and_empty),
 		TL_TEST(rdonly_must_be_received_rdonly), TL_TEST(recv_bad_arguments),
+		TL_TEST(recv_populate),
 	};
 	signal(SIGPIPE, SIG_DFL); /* prove send never raises it */
 	return cmocka_run_group_tests(tests, NULL, NULL);

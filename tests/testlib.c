@@ -181,6 +181,43 @@ int tl_raw_memfd(unsigned mfd_flags, int seals, size_t size)
 	return fd;
 }
 
+size_t tl_pages_mapped(const void *p, size_t len)
+{
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	size_t n = 0;
+
+	assert_true(fd >= 0);
+	for (size_t off = 0; off < len; off += tl_page()) {
+		uint64_t e = 0;
+		off_t at = (off_t)(((uintptr_t)p + off) / tl_page() * sizeof(e));
+		assert_int_equal(pread(fd, &e, sizeof(e), at), sizeof(e));
+		n += (e >> 63) & 1; /* bit 63: present */
+	}
+	close(fd);
+	return n;
+}
+
+bool tl_smaps(const void *p, const char *field, char *buf, size_t len)
+{
+	char line[512], head[32];
+	bool in = false, found = false;
+	FILE *f = fopen("/proc/self/smaps", "re");
+
+	assert_non_null(f);
+	snprintf(head, sizeof(head), "%lx-", (unsigned long)(uintptr_t)p);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) /* a mapping's first line */
+			in = !strncmp(line, head, strlen(head));
+		if (in && !strncmp(line, field, strlen(field))) {
+			snprintf(buf, len, "%s", line + strlen(field));
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
 struct sealbuf_region *tl_reader_wait(int sock)
 {
 	SEALBUF_OPTS(sealbuf_recv_opts, o, .flags = SEALBUF_OPEN_RDONLY, .timeout_ms = -1);

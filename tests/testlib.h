@@ -59,6 +59,13 @@ void tl_send_raw(int sock, const void *buf, size_t len, const int *fds, size_t n
 /* Fill and check a pattern derived from @seed. */
 void tl_fill(void *p, size_t len, uint32_t seed);
 int tl_check(const void *p, size_t len, uint32_t seed);
+/* Pages of [@p, @p + @len) that this process's page tables map (/proc/self/pagemap). */
+size_t tl_pages_mapped(const void *p, size_t len);
+/*
+ * The rest of the line of /proc/self/smaps that starts with @field ("VmFlags:",
+ * "ShmemPmdMapped:") for the mapping that starts at @p, in @buf; false if none.
+ */
+bool tl_smaps(const void *p, const char *field, char *buf, size_t len);
 /* Whether valgrind runs this process (it emulates RLIMIT_NOFILE and the address space). */
 int tl_under_valgrind(void);
 

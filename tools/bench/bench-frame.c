@@ -25,7 +25,7 @@
 
 static int reps(const struct bench *b, int n)
 {
-	return b->reps ? b->reps : b->quick ? n / 20 + 1 : n;
+	return bench_reps(b, n);
 }
 
 static void socks(int sv[2])
@@ -33,6 +33,12 @@ static void socks(int sv[2])
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		abort();
 }
+
+struct send_ctx {
+	struct sealbuf_frame *f;
+	int sv[2], fds[2];
+	size_t sizes[2];
+};
 
 static double frame_once(const struct sealbuf_frame *f, int sv[2])
 {
@@ -78,35 +84,43 @@ static double raw_once(const int fds[2], const size_t sizes[2], int sv[2])
 	return (double)(bench_now_ns() - t) / 1e3;
 }
 
-static void bench_send(const struct bench *b)
+static double send_side(void *ctx)
+{
+	struct send_ctx *c = ctx;
+
+	return frame_once(c->f, c->sv);
+}
+
+static double send_raw(void *ctx)
+{
+	struct send_ctx *c = ctx;
+
+	return raw_once(c->fds, c->sizes, c->sv);
+}
+
+static void bench_send(struct bench *b)
 {
 	SEALBUF_OPTS(sealbuf_layout_opts, lo, .flags = SEALBUF_LAYOUT_BUFFER_PER_PLANE);
 	struct sealbuf_frame_desc d;
-	struct sealbuf_frame *f;
-	int n = reps(b, 2000), sv[2], fds[2];
-	size_t sizes[2];
-	double *s = calloc((size_t)n, sizeof(double)), *w = calloc((size_t)n, sizeof(double));
+	struct send_ctx c;
+	struct bench_pair p;
 
+	if (!bench_wants(b, "NV12 frame"))
+		return;
 	if (sealbuf_frame_layout(DRM_FORMAT_NV12, 640, 360, &lo, &d, NULL) < 0 ||
-	    sealbuf_frame_create(&d, NULL, &f) < 0)
+	    sealbuf_frame_create(&d, NULL, &c.f) < 0)
 		abort();
 	for (int i = 0; i < 2; i++) {
-		fds[i] = sealbuf_region_fd(sealbuf_frame_region(f, i));
-		sizes[i] = sealbuf_region_mapped_size(sealbuf_frame_region(f, i));
+		c.fds[i] = sealbuf_region_fd(sealbuf_frame_region(c.f, i));
+		c.sizes[i] = sealbuf_region_mapped_size(sealbuf_frame_region(c.f, i));
 	}
-	socks(sv);
-	for (int i = 0; i < n; i++) {
-		s[i] = frame_once(f, sv);
-		w[i] = raw_once(fds, sizes, sv);
-	}
-	bench_report(b, "send+recv+validate+map NV12 frame (2 regions)", "us",
-		     bench_median(s, (size_t)n), "2 raw fds: sendmsg+recvmsg+2 mmap",
-		     bench_median(w, (size_t)n), "<= 1.2");
-	close(sv[0]);
-	close(sv[1]);
-	sealbuf_frame_free(f);
-	free(s);
-	free(w);
+	socks(c.sv);
+	bench_pair_once(b, send_side, send_raw, &c, reps(b, 1000), &p);
+	bench_report(b, "send+recv+validate+map NV12 frame (2 regions)", "us", &p,
+		     "2 raw fds: sendmsg+recvmsg+2 mmap", "CPU 0", "<= 1.2");
+	close(c.sv[0]);
+	close(c.sv[1]);
+	sealbuf_frame_free(c.f);
 }
 
 static double heap_once(size_t size)
@@ -138,61 +152,87 @@ static double memfd_once(size_t size)
 	return (double)(bench_now_ns() - t) / 1e3;
 }
 
-static void bench_heap(const struct bench *b, size_t mib)
+static double heap_side(void *ctx)
 {
-	int n = reps(b, 40);
-	double *h = calloc((size_t)n, sizeof(double)), *m = calloc((size_t)n, sizeof(double));
+	return heap_once(*(size_t *)ctx);
+}
+
+static double memfd_side(void *ctx)
+{
+	return memfd_once(*(size_t *)ctx);
+}
+
+static void bench_heap(struct bench *b, size_t mib)
+{
+	size_t size = mib * MiB;
+	struct bench_pair p;
 	char fig[64];
 
-	for (int i = 0; i < n; i++) {
-		h[i] = heap_once(mib * MiB);
-		m[i] = memfd_once(mib * MiB);
-	}
 	snprintf(fig, sizeof(fig), "dma-heap system alloc+map %zu MiB", mib);
-	bench_report(b, fig, "us", bench_median(h, (size_t)n), "memfd region create+udmabuf export",
-		     bench_median(m, (size_t)n), NULL);
-	free(h);
-	free(m);
+	if (!bench_wants(b, fig))
+		return;
+	bench_pair_once(b, heap_side, memfd_side, &size, reps(b, 20), &p);
+	bench_report(b, fig, "us", &p, "memfd region create+udmabuf export", "CPU 0", NULL);
 }
 
 #ifdef HAVE_VKHOST
-static void bench_vulkan(const struct bench *b)
-{
-	struct sealbuf_region *r;
+struct vk_ctx {
 	struct vkh v;
-	struct vkh_buf src, dst, imp;
+	struct vkh_buf src;
+	struct sealbuf_region *r;
 	char why[256];
-	int n = reps(b, 20);
-	double *h = calloc((size_t)n, sizeof(double)), *c = calloc((size_t)n, sizeof(double));
+};
 
-	if (vkh_open(&v, why, sizeof(why)) < 0) {
-		bench_progress(b, "Vulkan figure skipped: %s", why);
+/* Import the region's 64 MiB as a host-pointer buffer. */
+static double vk_import(void *ctx)
+{
+	struct vk_ctx *c = ctx;
+	struct vkh_buf imp;
+	uint64_t t = bench_now_ns();
+
+	if (vkh_import_host(&c->v, sealbuf_region_data(c->r), 64 * MiB, &imp, c->why, sizeof(c->why)) < 0)
+		abort();
+	t = bench_now_ns() - t;
+	vkh_buf_free(&c->v, &imp);
+	return (double)t / 1e3;
+}
+
+/* The copy it replaces: a device buffer and vkCmdCopyBuffer of 64 MiB. */
+static double vk_copy(void *ctx)
+{
+	struct vk_ctx *c = ctx;
+	struct vkh_buf dst;
+	uint64_t t = bench_now_ns();
+
+	if (vkh_device_buffer(&c->v, 64 * MiB, &dst, c->why, sizeof(c->why)) < 0 ||
+	    vkh_copy(&c->v, &c->src, &dst, c->why, sizeof(c->why)) < 0)
+		abort();
+	t = bench_now_ns() - t;
+	vkh_buf_free(&c->v, &dst);
+	return (double)t / 1e3;
+}
+
+static void bench_vulkan(struct bench *b)
+{
+	SEALBUF_OPTS(sealbuf_create_opts, co, .flags = SEALBUF_CREATE_PREFAULT);
+	struct vk_ctx c;
+	struct bench_pair p;
+
+	if (!bench_wants(b, "Vulkan"))
+		return;
+	if (vkh_open(&c.v, c.why, sizeof(c.why)) < 0) {
+		bench_progress(b, "Vulkan figure skipped: %s", c.why);
 		return;
 	}
-	SEALBUF_OPTS(sealbuf_create_opts, co, .flags = SEALBUF_CREATE_PREFAULT);
-	if (sealbuf_region_create(64 * MiB, &co, &r) < 0 ||
-	    vkh_import_host(&v, sealbuf_region_data(r), 64 * MiB, &src, why, sizeof(why)) < 0)
+	if (sealbuf_region_create(64 * MiB, &co, &c.r) < 0 ||
+	    vkh_import_host(&c.v, sealbuf_region_data(c.r), 64 * MiB, &c.src, c.why, sizeof(c.why)) < 0)
 		abort();
-	for (int i = 0; i < n; i++) {
-		uint64_t t = bench_now_ns();
-		if (vkh_import_host(&v, sealbuf_region_data(r), 64 * MiB, &imp, why, sizeof(why)) < 0)
-			abort();
-		h[i] = (double)(bench_now_ns() - t) / 1e3;
-		vkh_buf_free(&v, &imp);
-		t = bench_now_ns();
-		if (vkh_device_buffer(&v, 64 * MiB, &dst, why, sizeof(why)) < 0 ||
-		    vkh_copy(&v, &src, &dst, why, sizeof(why)) < 0)
-			abort();
-		c[i] = (double)(bench_now_ns() - t) / 1e3;
-		vkh_buf_free(&v, &dst);
-	}
-	bench_report(b, "Vulkan host-pointer import 64 MiB", "us", bench_median(h, (size_t)n),
-		     "device buffer + vkCmdCopyBuffer 64 MiB", bench_median(c, (size_t)n), NULL);
-	vkh_buf_free(&v, &src);
-	vkh_close(&v);
-	sealbuf_region_free(r);
-	free(h);
-	free(c);
+	bench_pair_once(b, vk_import, vk_copy, &c, reps(b, 10), &p);
+	bench_report(b, "Vulkan host-pointer import 64 MiB", "us", &p,
+		     "device buffer + vkCmdCopyBuffer 64 MiB", "CPU 0", NULL);
+	vkh_buf_free(&c.v, &c.src);
+	vkh_close(&c.v);
+	sealbuf_region_free(c.r);
 }
 #endif
 
@@ -201,6 +241,7 @@ int main(int argc, char **argv)
 	struct bench b;
 
 	bench_init(&b, "frame", argc, argv);
+	bench_pin(&b, 0);
 	bench_send(&b);
 	if (access("/dev/dma_heap/system", F_OK) == 0 && sealbuf_udmabuf_check() == 0) {
 		bench_heap(&b, 1);
@@ -213,5 +254,5 @@ int main(int argc, char **argv)
 #else
 	bench_progress(&b, "Vulkan figure skipped: built without libvulkan or glslang");
 #endif
-	return 0;
+	return bench_exit(&b);
 }

@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Reserved and mirror regions against hand-written code, in the same run:
+ * Reserved and mirror regions against hand-written code, in the same run,
+ * each pair pinned alike and interleaved over several rounds (bench.h):
  *  - write and update, 1 MiB and up, against memcpy into a prefaulted
  *    shared mapping of the same size (target: at least 0.9x its speed);
- *  - publish to a woken reader in another process, 4 KiB, one way (half a
- *    ping-pong), against a hand-written seqlock + futex with the same
- *    spin-then-sleep wait (target: at most 1.2x its latency), and the
- *    futex-only wait beside it;
- *  - the same for a reader surely asleep in the futex (the writer waits
- *    before each publish), timed from the publish to the reader's copy;
+ *  - 4 KiB ping-pong between two processes (publish, the other side wakes,
+ *    copies and answers), in messages per second: across two CPUs against a
+ *    hand-written seqlock whose reader spins purely (no system call), and
+ *    on one CPU against the same seqlock with sealbuf 0.1's wait (a
+ *    sched_yield every 16 pauses), which is what makes one CPU work; the
+ *    other pairings are printed too, without a target;
+ *  - a reader surely asleep in the futex (the writer waits before each
+ *    publish), timed from the publish to the reader's copy;
  *  - snapshot cost per call beside a plain memcpy of the same size.
  */
 #include <limits.h>
@@ -29,7 +32,7 @@
 
 #define MiB ((size_t)1 << 20)
 #define SPIN_NS 50000u /* what the library spins before sleeping */
-#define SPIN_YIELD_EVERY 16 /* and how often it yields meanwhile */
+#define SPIN_YIELD_EVERY 16 /* and how often sealbuf 0.1 yielded meanwhile */
 #define PING_BYTES 4096
 #define PONG_BYTES 8
 
@@ -93,43 +96,64 @@ static double copy_rate(enum copy_kind kind, struct sealbuf_region *r, void *dst
 	return (double)size * k / (double)(bench_now_ns() - t);
 }
 
-static void bench_copy(const struct bench *b, size_t size)
+struct copy_ctx {
+	enum copy_kind kind;
+	struct sealbuf_region *r;
+	uint8_t *src, *dst;
+	size_t size;
+	int k;
+};
+
+static double copy_side(const struct bench *b, void *ctx)
 {
-	int reps = b->reps ? b->reps : b->quick ? 3 : 15;
-	int k = (int)((256 * MiB) / size) + 1;
-	double *m = calloc((size_t)reps, sizeof(double)), *w = calloc((size_t)reps, sizeof(double)),
-	       *u = calloc((size_t)reps, sizeof(double));
+	struct copy_ctx *c = ctx;
+	int n = bench_reps(b, 5);
+	double *s = bench_samples(n);
+
+	for (int i = 0; i < n; i++)
+		s[i] = copy_rate(c->kind, c->r, c->dst, c->src, c->size, c->k);
+	return bench_median_free(s, n);
+}
+
+static double copy_base(const struct bench *b, void *ctx)
+{
+	struct copy_ctx c = *(struct copy_ctx *)ctx;
+
+	c.kind = COPY_MEMCPY;
+	return copy_side(b, &c);
+}
+
+static void bench_copy(struct bench *b, size_t size)
+{
+	int k = (int)((b->quick ? 32 : 256) * MiB / size) + 1;
 	uint8_t *src = shared_anon(size), *dst = shared_anon(size);
 	struct sealbuf_region *r = reserve(size), *mir;
 	SEALBUF_OPTS(sealbuf_create_opts, o, .flags = SEALBUF_CREATE_PREFAULT);
+	struct copy_ctx c = { .kind = COPY_WRITE, .r = r, .src = src, .dst = dst,
+			      .size = size, .k = k };
+	struct bench_pair p;
 	char fig[64];
 
-	if (b->quick)
-		k = k / 8 + 1;
 	memset(src, 0x5a, size);
 	if (sealbuf_region_mirror(src, size, &o, &mir) < 0)
 		die("sealbuf_region_mirror");
 	bench_progress(b, "copies of %zu MiB, %d per sample", size / MiB, k);
-	/* Interleaved, so drift in the machine hits all three alike. */
-	for (int i = 0; i < reps; i++) {
-		m[i] = copy_rate(COPY_MEMCPY, NULL, dst, src, size, k);
-		w[i] = copy_rate(COPY_WRITE, r, NULL, src, size, k);
-		u[i] = copy_rate(COPY_UPDATE, mir, NULL, src, size, k);
-	}
-	double base = bench_median(m, (size_t)reps);
 	snprintf(fig, sizeof(fig), "write %zu MiB", size / MiB);
-	bench_report(b, fig, "GB/s", bench_median(w, (size_t)reps), "memcpy, prefaulted shared",
-		     base, ">= 0.9");
+	if (bench_wants(b, fig)) {
+		bench_pair(b, copy_side, copy_base, &c, &p);
+		bench_report(b, fig, "GB/s", &p, "memcpy, prefaulted shared", "CPU 0", ">= 0.9");
+	}
+	c.kind = COPY_UPDATE;
+	c.r = mir;
 	snprintf(fig, sizeof(fig), "update (mirror) %zu MiB", size / MiB);
-	bench_report(b, fig, "GB/s", bench_median(u, (size_t)reps), "memcpy, prefaulted shared",
-		     base, ">= 0.9");
+	if (bench_wants(b, fig)) {
+		bench_pair(b, copy_side, copy_base, &c, &p);
+		bench_report(b, fig, "GB/s", &p, "memcpy, prefaulted shared", "CPU 0", ">= 0.9");
+	}
 	sealbuf_region_free(mir);
 	sealbuf_region_free(r);
 	munmap(src, size);
 	munmap(dst, size);
-	free(m);
-	free(w);
-	free(u);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -155,9 +179,16 @@ static void hand_write(struct hand *h, const void *src, size_t n)
 		syscall(SYS_futex, &h->seq, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
-static uint32_t hand_wait(struct hand *h, uint32_t seen, uint64_t spin_ns)
+/* How the hand-written reader spins before it sleeps in the futex. */
+enum hand_spin {
+	SPIN_PURE,    /* pauses only: no system call until the futex */
+	SPIN_YIELD16, /* sealbuf 0.1: sched_yield() every 16 pauses */
+	SPIN_NONE,    /* straight to the futex */
+};
+
+static uint32_t hand_wait(struct hand *h, uint32_t seen, enum hand_spin spin)
 {
-	uint64_t end = bench_now_ns() + spin_ns;
+	uint64_t end = bench_now_ns() + (spin == SPIN_NONE ? 0 : SPIN_NS);
 	uint32_t s;
 
 	for (unsigned i = 1;; i++) {
@@ -169,7 +200,8 @@ static uint32_t hand_wait(struct hand *h, uint32_t seen, uint64_t spin_ns)
 			continue;
 		if (bench_now_ns() >= end)
 			break;
-		sched_yield();
+		if (spin == SPIN_YIELD16)
+			sched_yield();
 	}
 	for (;;) {
 		atomic_fetch_add(&h->waiters, 1);
@@ -205,7 +237,7 @@ struct pair {
 	struct sealbuf_region *ping, *pong;
 	/* hand-written */
 	struct hand *hping, *hpong;
-	uint64_t spin_ns;
+	enum hand_spin spin;
 };
 
 static void sb_round(struct pair *p, uint8_t *buf, uint64_t *seen, bool child)
@@ -227,14 +259,14 @@ static void hand_round(struct pair *p, uint8_t *buf, uint32_t *seen, bool child)
 
 	if (!child)
 		hand_write(out, buf, PING_BYTES);
-	*seen = hand_wait(in, *seen, p->spin_ns);
+	*seen = hand_wait(in, *seen, p->spin);
 	hand_read(in, buf, child ? PING_BYTES : PONG_BYTES);
 	if (child)
 		hand_write(out, buf, PONG_BYTES);
 }
 
-/* Microseconds one way (half a round trip), mean over @rounds. */
-static double ping_pong(struct pair *p, bool lib, int rounds)
+/* Messages per second (both ways), over @rounds round trips; the child on CPU @cpu. */
+static double ping_pong(const struct bench *b, struct pair *p, bool lib, int cpu, int rounds)
 {
 	uint8_t buf[PING_BYTES] = { 1 };
 	uint64_t seen = lib ? sealbuf_region_seq(p->ping) : 0, seen_back;
@@ -244,10 +276,12 @@ static double ping_pong(struct pair *p, bool lib, int rounds)
 
 	seen_back = lib ? sealbuf_region_seq(p->pong) : 0;
 	hseen_back = lib ? 0 : atomic_load(&p->hpong->seq);
+	bench_pin(b, 0);
 	pid = fork();
 	if (pid < 0)
 		exit(1);
 	if (pid == 0) {
+		bench_pin(b, cpu);
 		for (int i = 0; i < rounds; i++)
 			lib ? sb_round(p, buf, &seen, true) : hand_round(p, buf, &hseen, true);
 		_exit(0);
@@ -257,7 +291,9 @@ static double ping_pong(struct pair *p, bool lib, int rounds)
 		lib ? sb_round(p, buf, &seen_back, false) : hand_round(p, buf, &hseen_back, false);
 	t = bench_now_ns() - t;
 	waitpid(pid, NULL, 0);
-	return (double)t / rounds / 2 / 1e3;
+	if (lib && (sealbuf_region_read(p->ping) < 0 || sealbuf_region_read(p->pong) < 0))
+		die("read");
+	return 2.0 * rounds / ((double)t / 1e9);
 }
 
 /*
@@ -293,34 +329,15 @@ static void sleeper_writer(struct pair *p, bool lib, int rounds, uint64_t acks,
 			    sealbuf_region_snapshot(p->pong, buf, PING_BYTES, NULL, &acks) < 0))
 			die("wait/snapshot");
 		if (!lib) {
-			hacks = hand_wait(p->hpong, hacks, p->spin_ns);
+			hacks = hand_wait(p->hpong, hacks, p->spin);
 			hand_read(p->hpong, buf, PONG_BYTES);
 		}
 	}
 }
 
-/*
- * Pin to one CPU (the n-th allowed one), so both variants of a figure run
- * with the same placement: a cross-CPU wake costs ten times a same-CPU one.
- */
-static void pin(const cpu_set_t *allowed, int n)
-{
-	cpu_set_t one;
-	int seen = -1;
-
-	CPU_ZERO(&one);
-	for (int c = 0; c < CPU_SETSIZE; c++)
-		if (CPU_ISSET(c, allowed) && ++seen == n % CPU_COUNT(allowed)) {
-			CPU_SET(c, &one);
-			sched_setaffinity(0, sizeof(one), &one);
-			return;
-		}
-}
-
 /* Median microseconds from publish to a sleeping reader's copy, across CPUs. */
-static double wake_from_sleep(struct pair *p, bool lib, int rounds)
+static double wake_from_sleep(const struct bench *b, struct pair *p, bool lib, int rounds)
 {
-	cpu_set_t allowed;
 	uint8_t buf[PING_BYTES];
 	double *lat = calloc((size_t)rounds, sizeof(double)), med;
 	uint64_t seen, t;
@@ -330,13 +347,12 @@ static double wake_from_sleep(struct pair *p, bool lib, int rounds)
 	if (sealbuf_region_read(p->ping) < 0 || sealbuf_region_read(p->pong) < 0)
 		die("read");
 	seen = sealbuf_region_seq(p->ping);
-	sched_getaffinity(0, sizeof(allowed), &allowed);
-	pin(&allowed, 0);
+	bench_pin(b, 0);
 	pid = fork();
 	if (pid < 0)
 		exit(1);
 	if (pid == 0) {
-		pin(&allowed, 1);
+		bench_pin(b, 1);
 		sleeper_writer(p, lib, rounds, sealbuf_region_seq(p->pong),
 			       atomic_load(&p->hpong->seq));
 		_exit(0);
@@ -346,7 +362,7 @@ static double wake_from_sleep(struct pair *p, bool lib, int rounds)
 			    sealbuf_region_snapshot(p->ping, buf, PING_BYTES, NULL, &seen) < 0))
 			die("wait/snapshot");
 		if (!lib) {
-			hseen = hand_wait(p->hping, hseen, p->spin_ns);
+			hseen = hand_wait(p->hping, hseen, p->spin);
 			hand_read(p->hping, buf, PING_BYTES);
 		}
 		t = bench_now_ns();
@@ -357,49 +373,95 @@ static double wake_from_sleep(struct pair *p, bool lib, int rounds)
 			hand_write(p->hpong, buf, PONG_BYTES);
 	}
 	waitpid(pid, NULL, 0);
-	sched_setaffinity(0, sizeof(allowed), &allowed);
 	med = bench_median(lat, (size_t)rounds);
 	free(lat);
 	return med;
 }
 
-static void bench_wake(const struct bench *b)
+/* One figure's two sides: sealbuf, and the hand-written code with a spin policy. */
+struct wake_ctx {
+	struct pair *p;
+	enum hand_spin spin;
+	int cpu;    /* the child's CPU: 0 with the parent, 1 across */
+	int rounds;
+};
+
+static double pp_sealbuf(const struct bench *b, void *ctx)
 {
-	int reps = b->reps ? b->reps : b->quick ? 3 : 9, rounds = b->quick ? 500 : 5000;
-	double *l = calloc((size_t)reps, sizeof(double)), *h = calloc((size_t)reps, sizeof(double)),
-	       *f = calloc((size_t)reps, sizeof(double));
+	struct wake_ctx *w = ctx;
+
+	return ping_pong(b, w->p, true, w->cpu, w->rounds);
+}
+
+static double pp_hand(const struct bench *b, void *ctx)
+{
+	struct wake_ctx *w = ctx;
+
+	w->p->spin = w->spin;
+	return ping_pong(b, w->p, false, w->cpu, w->rounds);
+}
+
+static double sleep_sealbuf(const struct bench *b, void *ctx)
+{
+	struct wake_ctx *w = ctx;
+
+	return wake_from_sleep(b, w->p, true, w->rounds);
+}
+
+static double sleep_hand(const struct bench *b, void *ctx)
+{
+	struct wake_ctx *w = ctx;
+
+	w->p->spin = w->spin;
+	return wake_from_sleep(b, w->p, false, w->rounds);
+}
+
+static const char *const spin_name[] = {
+	[SPIN_PURE] = "hand seqlock+futex, pure spin",
+	[SPIN_YIELD16] = "hand seqlock+futex, 0.1's yield-every-16 spin",
+	[SPIN_NONE] = "hand seqlock+futex, no spin",
+};
+
+static void pp_figure(struct bench *b, struct pair *p, int cpu, enum hand_spin spin,
+		      const char *target)
+{
+	/* On one CPU each message costs a context switch: fewer rounds, same time. */
+	int rounds = bench_reps(b, cpu ? 20000 : 5000);
+	struct wake_ctx w = { .p = p, .spin = spin, .cpu = cpu, .rounds = rounds };
+	struct bench_pair r;
+
+	if (!bench_wants(b, cpu ? "4 KiB ping-pong across CPUs" : "4 KiB ping-pong on one CPU"))
+		return;
+	bench_progress(b, "ping-pong %s vs %s, %d round trips per sample",
+		       cpu ? "across CPUs" : "on one CPU", spin_name[spin], rounds);
+	bench_pair(b, pp_sealbuf, pp_hand, &w, &r);
+	bench_report(b, cpu ? "4 KiB ping-pong across CPUs" : "4 KiB ping-pong on one CPU",
+		     "msg/s", &r, spin_name[spin], cpu ? "CPUs 0,1" : "CPU 0 (both)", target);
+}
+
+static void bench_wake(struct bench *b)
+{
 	struct pair p = { .ping = reserve(PING_BYTES), .pong = reserve(PONG_BYTES),
 			  .hping = shared_anon(sizeof(struct hand)),
 			  .hpong = shared_anon(sizeof(struct hand)) };
+	struct wake_ctx w = { .p = &p, .spin = SPIN_YIELD16, .rounds = bench_reps(b, 300) };
+	struct bench_pair r;
 
-	bench_progress(b, "ping-pong, %d round trips per sample", rounds);
-	for (int i = 0; i < reps; i++) {
-		p.spin_ns = SPIN_NS;
-		l[i] = ping_pong(&p, true, rounds);
-		h[i] = ping_pong(&p, false, rounds);
-		p.spin_ns = 0;
-		f[i] = ping_pong(&p, false, rounds / 10 + 1);
+	pp_figure(b, &p, 1, SPIN_PURE, ">= 0.9");
+	pp_figure(b, &p, 1, SPIN_YIELD16, NULL);
+	pp_figure(b, &p, 0, SPIN_YIELD16, ">= 0.9");
+	pp_figure(b, &p, 0, SPIN_PURE, NULL);
+	if (bench_wants(b, "publish to a sleeping reader")) {
+		bench_progress(b, "publish to a sleeping reader, %d per sample", w.rounds);
+		bench_pair(b, sleep_sealbuf, sleep_hand, &w, &r);
+		bench_report(b, "publish to a sleeping reader, 4 KiB", "us", &r,
+			     spin_name[SPIN_YIELD16], "CPUs 0,1", "<= 1.2");
 	}
-	bench_report(b, "publish to woken reader, 4 KiB", "us", bench_median(l, (size_t)reps),
-		     "hand seqlock+futex, same spin", bench_median(h, (size_t)reps), "<= 1.2");
-	bench_report(b, "publish to woken reader, 4 KiB", "us", bench_median(l, (size_t)reps),
-		     "hand seqlock+futex, no spin", bench_median(f, (size_t)reps), NULL);
-	rounds = b->quick ? 50 : 300;
-	bench_progress(b, "publish to a sleeping reader, %d per sample", rounds);
-	p.spin_ns = SPIN_NS;
-	for (int i = 0; i < reps; i++) {
-		l[i] = wake_from_sleep(&p, true, rounds);
-		h[i] = wake_from_sleep(&p, false, rounds);
-	}
-	bench_report(b, "publish to sleeping reader (other CPU), 4 KiB", "us", bench_median(l, (size_t)reps),
-		     "hand seqlock+futex, same spin", bench_median(h, (size_t)reps), "<= 1.2");
+	bench_unpin(b);
 	sealbuf_region_free(p.ping);
 	sealbuf_region_free(p.pong);
 	munmap(p.hping, sizeof(struct hand));
 	munmap(p.hpong, sizeof(struct hand));
-	free(l);
-	free(h);
-	free(f);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -427,30 +489,48 @@ static double memcpy_ns(void *dst, const void *src, size_t size, int k)
 	return (double)(bench_now_ns() - t) / k;
 }
 
-static void bench_snapshot(const struct bench *b, size_t size, const char *label)
+struct snap_ctx {
+	struct sealbuf_region *r;
+	uint8_t *dst;
+	size_t size;
+	int k;
+};
+
+static double snap_side(const struct bench *b, void *ctx)
 {
-	int reps = b->reps ? b->reps : b->quick ? 3 : 15;
-	int k = (int)((b->quick ? 16 : 128) * MiB / (size + 256)) + 1;
-	double *s = calloc((size_t)reps, sizeof(double)), *m = calloc((size_t)reps, sizeof(double));
-	struct sealbuf_region *r = reserve(size);
-	uint8_t *src = shared_anon(size), *dst = shared_anon(size);
+	struct snap_ctx *c = ctx;
+
+	(void)b;
+	return snapshot_ns(c->r, c->dst, c->size, c->k);
+}
+
+static double snap_base(const struct bench *b, void *ctx)
+{
+	struct snap_ctx *c = ctx;
+
+	(void)b;
+	return memcpy_ns(c->dst, sealbuf_region_data(c->r), c->size, c->k);
+}
+
+static void bench_snapshot(struct bench *b, size_t size, const char *label)
+{
+	struct snap_ctx c = { .r = reserve(size), .dst = shared_anon(size), .size = size,
+			      .k = (int)((b->quick ? 16 : 128) * MiB / (size + 256)) + 1 };
+	uint8_t *src = shared_anon(size);
+	struct bench_pair p;
 	char fig[64];
 
 	memset(src, 0x33, size);
-	if (sealbuf_region_write(r, src, size) < 0)
+	if (sealbuf_region_write(c.r, src, size) < 0)
 		die("sealbuf_region_write");
-	for (int i = 0; i < reps; i++) {
-		s[i] = snapshot_ns(r, dst, size, k);
-		m[i] = memcpy_ns(dst, sealbuf_region_data(r), size, k);
-	}
 	snprintf(fig, sizeof(fig), "snapshot %s", label);
-	bench_report(b, fig, "ns", bench_median(s, (size_t)reps), "memcpy of the same size",
-		     bench_median(m, (size_t)reps), NULL);
-	sealbuf_region_free(r);
+	if (bench_wants(b, fig)) {
+		bench_pair(b, snap_side, snap_base, &c, &p);
+		bench_report(b, fig, "ns", &p, "memcpy of the same size", "CPU 0", NULL);
+	}
+	sealbuf_region_free(c.r);
 	munmap(src, size);
-	munmap(dst, size);
-	free(s);
-	free(m);
+	munmap(c.dst, size);
 }
 
 int main(int argc, char **argv)
@@ -458,15 +538,17 @@ int main(int argc, char **argv)
 	struct bench b;
 
 	bench_init(&b, "publish", argc, argv);
+	bench_pin(&b, 0);
 	bench_copy(&b, 1 * MiB);
 	if (!b.quick) {
 		bench_copy(&b, 16 * MiB);
 		bench_copy(&b, 64 * MiB);
 	}
 	bench_wake(&b);
+	bench_pin(&b, 0);
 	bench_snapshot(&b, 64, "64 B");
 	bench_snapshot(&b, 4096, "4 KiB");
 	bench_snapshot(&b, 64 * 1024, "64 KiB");
 	bench_snapshot(&b, MiB, "1 MiB");
-	return 0;
+	return bench_exit(&b);
 }

@@ -1,15 +1,22 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Regions and handles against raw system calls, measured in the same run:
- *  - create + map + free against memfd_create+ftruncate+F_ADD_SEALS+mmap+munmap+close;
- *  - the fallocate reservation, per MiB, on its own;
+ * Regions and handles against raw system calls, measured in the same run,
+ * each pair pinned alike and interleaved (bench.h):
+ *  - create + map + free, default (reserved) mode and NORESERVE, against the
+ *    same raw system calls (memfd_create, ftruncate, fallocate, F_ADD_SEALS,
+ *    mmap, munmap, close);
  *  - send + receive + validate + map across two processes against a raw
- *    SCM_RIGHTS + F_GET_SEALS + fstat + mmap round trip, 4 KiB to 256 MiB;
- *  - the same round trip against copying the bytes through the same socket;
+ *    SCM_RIGHTS + F_GET_SEALS + fstat + mmap round trip, on one CPU and
+ *    across two;
+ *  - sharing against copying the bytes through the socket, with a receiver
+ *    that reads every byte, and one that writes every page, 64 KiB to 256 MiB;
+ *  - a receiver reading all of 256 MiB it was just sent, against reading
+ *    memory it already had;
  *  - freeze against the raw reopen + remap read-only + F_SEAL_WRITE, and a
  *    window map + unmap against a raw mmap + munmap of the same range.
  */
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +29,9 @@
 #include "bench.h"
 #include "sealbuf.h"
 
-#define MiB (1024.0 * 1024.0)
+#define KiB ((size_t)1 << 10)
+#define MiB ((size_t)1 << 20)
+#define PAGE 4096
 
 static void die(const char *what)
 {
@@ -30,13 +39,21 @@ static void die(const char *what)
 	exit(1);
 }
 
-static double raw_create(size_t size)
+/* ---- create ------------------------------------------------------------- */
+
+struct create_ctx {
+	size_t size;
+	uint32_t flags; /* sealbuf's create flags; the raw side reserves unless NORESERVE */
+};
+
+static double raw_create_once(size_t size, bool reserve)
 {
 	uint64_t t = bench_now_ns();
 	int fd = memfd_create("raw", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	void *p;
 
 	if (fd < 0 || ftruncate(fd, (off_t)size) < 0 ||
+	    (reserve && fallocate(fd, 0, 0, (off_t)size) < 0) ||
 	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
 		die("raw memfd");
 	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -47,7 +64,7 @@ static double raw_create(size_t size)
 	return (double)(bench_now_ns() - t) / 1e3;
 }
 
-static double sb_create(size_t size, uint32_t flags)
+static double sb_create_once(size_t size, uint32_t flags)
 {
 	SEALBUF_OPTS(sealbuf_create_opts, o, .flags = flags);
 	struct sealbuf_region *r;
@@ -59,36 +76,73 @@ static double sb_create(size_t size, uint32_t flags)
 	return (double)(bench_now_ns() - t) / 1e3;
 }
 
-/* Alternate the two so drift in the machine hits both alike. */
-static void bench_create(const struct bench *b, size_t size, const char *label)
+static double create_side(const struct bench *b, void *ctx)
 {
-	int n = b->reps ? b->reps : b->quick ? 200 : 5000;
-	double *s = calloc((size_t)n, sizeof(double)), *r = calloc((size_t)n, sizeof(double));
-	char fig[64];
+	const struct create_ctx *c = ctx;
+	int n = bench_reps(b, 2000);
+	double *s = bench_samples(n);
 
-	for (int i = 0; i < n; i++) {
-		s[i] = sb_create(size, SEALBUF_CREATE_NORESERVE);
-		r[i] = raw_create(size);
-	}
-	snprintf(fig, sizeof(fig), "create+map+free %s (no reserve)", label);
-	bench_report(b, fig, "us", bench_median(s, (size_t)n), "raw memfd syscalls",
-		     bench_median(r, (size_t)n), "<= 1.15");
-	free(s);
-	free(r);
+	for (int i = 0; i < n; i++)
+		s[i] = sb_create_once(c->size, c->flags);
+	return bench_median_free(s, n);
 }
 
-static void bench_reserve(const struct bench *b)
+static double create_raw(const struct bench *b, void *ctx)
 {
-	size_t size = 64u << 20;
+	const struct create_ctx *c = ctx;
+	int n = bench_reps(b, 2000);
+	double *s = bench_samples(n);
+
+	for (int i = 0; i < n; i++)
+		s[i] = raw_create_once(c->size, !(c->flags & SEALBUF_CREATE_NORESERVE));
+	return bench_median_free(s, n);
+}
+
+static void bench_create(struct bench *b, size_t size, const char *label, uint32_t flags,
+			 const char *target)
+{
+	struct create_ctx c = { .size = size, .flags = flags };
+	struct bench_pair p;
+	char fig[80];
+	bool noreserve = flags & SEALBUF_CREATE_NORESERVE;
+
+	snprintf(fig, sizeof(fig), "create+map+free %s%s", label, noreserve ? " (NORESERVE)" : "");
+	if (!bench_wants(b, fig))
+		return;
+	bench_pair(b, create_side, create_raw, &c, &p);
+	bench_report(b, fig, "us", &p,
+		     noreserve ? "raw memfd+ftruncate+seals+mmap" : "raw memfd+ftruncate+fallocate+seals+mmap",
+		     "CPU 0", target);
+}
+
+static void bench_reserve_cost(const struct bench *b)
+{
+	size_t size = 64 * MiB;
 	int n = b->quick ? 3 : 15;
 	double with[32], without[32];
 
+	if (!bench_wants(b, "fallocate reservation"))
+		return;
 	for (int i = 0; i < n; i++) {
-		with[i] = sb_create(size, 0);
-		without[i] = sb_create(size, SEALBUF_CREATE_NORESERVE);
+		with[i] = sb_create_once(size, 0);
+		without[i] = sb_create_once(size, SEALBUF_CREATE_NORESERVE);
 	}
 	bench_note(b, "fallocate reservation, per MiB (64 MiB region)", "us",
 		   (bench_median(with, (size_t)n) - bench_median(without, (size_t)n)) / 64);
+}
+
+/* A reserved region's header takes a page of its own (docs/performance.md says why). */
+static void bench_tiny(const struct bench *b)
+{
+	struct sealbuf_region *r;
+
+	if (!bench_wants(b, "memory of a reserved"))
+		return;
+	if (sealbuf_region_reserve(4 * KiB, NULL, &r) < 0)
+		die("sealbuf_region_reserve");
+	bench_note(b, "memory of a reserved 4 KiB region, per payload byte", "x",
+		   (double)sealbuf_region_mapped_size(r) / (double)sealbuf_region_capacity(r));
+	sealbuf_region_free(r);
 }
 
 /* ---- freeze and windows ----------------------------------------------- */
@@ -111,10 +165,11 @@ static double raw_freeze(int fd, void *p, size_t size)
 	return (double)t / 1e3;
 }
 
-static void bench_freeze(const struct bench *b, size_t size)
+static double freeze_side(const struct bench *b, void *ctx)
 {
-	int n = b->reps ? b->reps : b->quick ? 100 : 2000;
-	double *s = calloc((size_t)n, sizeof(double)), *r = calloc((size_t)n, sizeof(double));
+	size_t size = *(size_t *)ctx;
+	int n = bench_reps(b, 1000);
+	double *s = bench_samples(n);
 	struct sealbuf_region *reg;
 
 	for (int i = 0; i < n; i++) {
@@ -125,6 +180,17 @@ static void bench_freeze(const struct bench *b, size_t size)
 			die("sealbuf_region_freeze");
 		s[i] = (double)(bench_now_ns() - t) / 1e3;
 		sealbuf_region_free(reg);
+	}
+	return bench_median_free(s, n);
+}
+
+static double freeze_raw(const struct bench *b, void *ctx)
+{
+	size_t size = *(size_t *)ctx;
+	int n = bench_reps(b, 1000);
+	double *s = bench_samples(n);
+
+	for (int i = 0; i < n; i++) {
 		int fd = memfd_create("raw", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 		void *p;
 		/* Reserved like a region's pages: F_SEAL_WRITE scans them for pins. */
@@ -132,50 +198,96 @@ static void bench_freeze(const struct bench *b, size_t size)
 		    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0 ||
 		    (p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED)
 			die("raw memfd");
-		r[i] = raw_freeze(fd, p, size);
+		s[i] = raw_freeze(fd, p, size);
 		munmap(p, size);
 	}
-	bench_report(b, "freeze 1 MiB", "us", bench_median(s, (size_t)n),
-		     "raw reopen+mmap(MAP_FIXED)+F_SEAL_WRITE", bench_median(r, (size_t)n), NULL);
-	free(s);
-	free(r);
+	return bench_median_free(s, n);
 }
 
-/* A 64 KiB window in the middle of a 16 MiB region: map + unmap, against mmap + munmap. */
-static void bench_window(const struct bench *b)
+static void bench_freeze(struct bench *b, size_t size)
 {
-	size_t size = 16u << 20, len = 64u << 10, off = 8u << 20;
-	int n = b->reps ? b->reps : b->quick ? 200 : 5000;
-	double *s = calloc((size_t)n, sizeof(double)), *r = calloc((size_t)n, sizeof(double));
-	struct sealbuf_region *reg;
+	struct bench_pair p;
+
+	if (!bench_wants(b, "freeze 1 MiB"))
+		return;
+	bench_pair(b, freeze_side, freeze_raw, &size, &p);
+	bench_report(b, "freeze 1 MiB", "us", &p, "raw reopen+mmap(MAP_FIXED)+F_SEAL_WRITE", "CPU 0",
+		     NULL);
+}
+
+/* A 64 KiB window in the middle of a 16 MiB region. */
+#define WINDOW_LEN (64 * KiB)
+#define WINDOW_OFF (8 * MiB)
+
+static double window_side(const struct bench *b, void *ctx)
+{
+	struct sealbuf_region *reg = ctx;
+	int n = bench_reps(b, 2000);
+	double *s = bench_samples(n);
 	struct sealbuf_window *w;
 
-	if (sealbuf_region_create(size, NULL, &reg) < 0)
-		die("sealbuf_region_create");
 	for (int i = 0; i < n; i++) {
 		uint64_t t = bench_now_ns();
-		if (sealbuf_window_map(reg, off, len, 0, &w) < 0)
+		if (sealbuf_window_map(reg, WINDOW_OFF, WINDOW_LEN, 0, &w) < 0)
 			die("sealbuf_window_map");
 		sealbuf_window_unmap(w);
 		s[i] = (double)(bench_now_ns() - t) / 1e3;
-		t = bench_now_ns();
-		void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
-			       sealbuf_region_fd(reg), (off_t)off);
-		if (p == MAP_FAILED)
-			die("raw mmap");
-		munmap(p, len);
-		r[i] = (double)(bench_now_ns() - t) / 1e3;
 	}
-	bench_report(b, "window map+unmap 64 KiB of 16 MiB", "us", bench_median(s, (size_t)n),
-		     "raw mmap+munmap", bench_median(r, (size_t)n), NULL);
-	sealbuf_region_free(reg);
-	free(s);
-	free(r);
+	return bench_median_free(s, n);
 }
 
-/* ---- the two-process round trip ---------------------------------------- */
+static double window_raw(const struct bench *b, void *ctx)
+{
+	struct sealbuf_region *reg = ctx;
+	int n = bench_reps(b, 2000);
+	double *s = bench_samples(n);
 
-enum mode { MODE_SEALBUF, MODE_RAW, MODE_COPY };
+	for (int i = 0; i < n; i++) {
+		uint64_t t = bench_now_ns();
+		void *p = mmap(NULL, WINDOW_LEN, PROT_READ | PROT_WRITE, MAP_SHARED,
+			       sealbuf_region_fd(reg), (off_t)WINDOW_OFF);
+		if (p == MAP_FAILED)
+			die("raw mmap");
+		munmap(p, WINDOW_LEN);
+		s[i] = (double)(bench_now_ns() - t) / 1e3;
+	}
+	return bench_median_free(s, n);
+}
+
+/* map + unmap of the window, against mmap + munmap. */
+static void bench_window(struct bench *b)
+{
+	struct sealbuf_region *reg;
+	struct bench_pair p;
+
+	if (!bench_wants(b, "window map+unmap"))
+		return;
+	if (sealbuf_region_create(16 * MiB, NULL, &reg) < 0)
+		die("sealbuf_region_create");
+	bench_pair(b, window_side, window_raw, reg, &p);
+	bench_report(b, "window map+unmap 64 KiB of 16 MiB", "us", &p, "raw mmap+munmap", "CPU 0",
+		     NULL);
+	sealbuf_region_free(reg);
+}
+
+/* ---- two processes ------------------------------------------------------ */
+
+enum mode {
+	MODE_SEALBUF,     /* sealbuf_region_recv, lazy: like for like with MODE_RAW */
+	MODE_RAW,         /* recvmsg + F_GET_SEALS + fstat + mmap */
+	MODE_SHARE_READ,  /* sealbuf_region_recv (default), then read every byte */
+	MODE_SHARE_WRITE, /* sealbuf_region_recv (default), then write every page */
+	MODE_COPY_READ,   /* the bytes through the socket into a buffer, then read them */
+	MODE_COPY_WRITE,  /* the same, then write every page of the buffer */
+	MODE_FIRST_READ,  /* receive + read every byte, then again: times both */
+};
+
+struct trip {
+	struct sealbuf_region *r;
+	enum mode mode;
+	int cpu_child;    /* bench_pin index of the child; the parent takes 0 */
+	int n;            /* trips per sample */
+};
 
 static void raw_send_fd(int sock, int fd)
 {
@@ -218,37 +330,103 @@ static void raw_receive(int sock)
 		munmap(p, (size_t)st.st_size);
 }
 
-static void copy_receive(int sock, size_t size, uint8_t *buf)
+static uint64_t read_all(const void *p, size_t size)
+{
+	const uint64_t *w = p;
+	uint64_t s = 0;
+
+	for (size_t i = 0; i < size / 8; i++)
+		s += w[i];
+	__asm__ __volatile__("" ::"r"(s));
+	return s;
+}
+
+static void write_pages(void *p, size_t size)
+{
+	for (size_t off = 0; off < size; off += PAGE)
+		((volatile uint8_t *)p)[off] = (uint8_t)off;
+}
+
+static void copy_receive(int sock, uint8_t *buf, size_t size)
 {
 	for (size_t got = 0; got < size;) {
-		ssize_t n = read(sock, buf, size - got < (1 << 20) ? size - got : (1 << 20));
+		ssize_t n = read(sock, buf + got, size - got);
 		if (n <= 0)
 			exit(1);
 		got += (size_t)n;
 	}
 }
 
-static void child(int sock, enum mode mode, size_t size, int n)
+static struct sealbuf_region *sb_receive(int sock, uint32_t flags)
 {
-	SEALBUF_OPTS(sealbuf_recv_opts, forever, .timeout_ms = -1);
-	uint8_t *buf = mode == MODE_COPY ? malloc(1 << 20) : NULL;
-	char ack = 1;
+	SEALBUF_OPTS(sealbuf_recv_opts, o, .flags = flags, .timeout_ms = -1); /* wait for ever */
+	struct sealbuf_region *r;
 
-	for (int i = 0; i < n; i++) {
-		struct sealbuf_region *r;
-		if (mode == MODE_SEALBUF) {
-			if (sealbuf_region_recv(sock, &forever, &r) < 0)
-				die("sealbuf_region_recv");
-			sealbuf_region_free(r);
-		} else if (mode == MODE_RAW) {
-			raw_receive(sock);
-		} else {
-			copy_receive(sock, size, buf);
-		}
-		if (write(sock, &ack, 1) != 1)
-			exit(1);
+	if (sealbuf_region_recv(sock, &o, &r) < 0)
+		die("sealbuf_region_recv");
+	return r;
+}
+
+/* Receive, read it all, then read it again: both times go back to the parent. */
+static void first_read(int sock, double *ret)
+{
+	struct pollfd pf = { .fd = sock, .events = POLLIN };
+	struct sealbuf_region *r;
+	uint64_t t0, t1, t2;
+
+	poll(&pf, 1, -1); /* the message is there: time the receiver alone */
+	t0 = bench_now_ns();
+	r = sb_receive(sock, 0);
+	read_all(sealbuf_region_data(r), sealbuf_region_size(r));
+	t1 = bench_now_ns();
+	read_all(sealbuf_region_data(r), sealbuf_region_size(r));
+	t2 = bench_now_ns();
+	sealbuf_region_free(r);
+	ret[0] = (double)(t1 - t0);
+	ret[1] = (double)(t2 - t1);
+}
+
+static void receive_one(int sock, enum mode mode, uint8_t *buf, size_t size, double *times)
+{
+	struct sealbuf_region *r = NULL;
+
+	if (mode == MODE_SEALBUF)
+		r = sb_receive(sock, SEALBUF_OPEN_LAZY);
+	else if (mode == MODE_RAW)
+		raw_receive(sock);
+	else if (mode == MODE_SHARE_READ || mode == MODE_SHARE_WRITE)
+		r = sb_receive(sock, 0);
+	else if (mode == MODE_FIRST_READ)
+		first_read(sock, times);
+	else
+		copy_receive(sock, buf, size);
+	if (mode == MODE_SHARE_READ)
+		read_all(sealbuf_region_data(r), size);
+	else if (mode == MODE_SHARE_WRITE)
+		write_pages(sealbuf_region_data(r), size);
+	else if (mode == MODE_COPY_READ)
+		read_all(buf, size);
+	else if (mode == MODE_COPY_WRITE)
+		write_pages(buf, size);
+	sealbuf_region_free(r);
+}
+
+static void child(const struct bench *b, int sock, const struct trip *t)
+{
+	size_t size = sealbuf_region_size(t->r);
+	bool copy = t->mode == MODE_COPY_READ || t->mode == MODE_COPY_WRITE;
+	uint8_t *buf = copy ? malloc(size) : NULL;
+	double times[2] = { 0, 0 };
+
+	bench_pin(b, t->cpu_child);
+	if (buf)
+		memset(buf, 0, size); /* a buffer the receiver already had */
+	for (int i = 0; i < t->n; i++) {
+		receive_one(sock, t->mode, buf, size, times);
+		if (write(sock, times, sizeof(times)) != sizeof(times))
+			_exit(1);
 	}
-	exit(0);
+	_exit(0);
 }
 
 static void copy_send(int sock, const uint8_t *p, size_t size)
@@ -261,82 +439,203 @@ static void copy_send(int sock, const uint8_t *p, size_t size)
 	}
 }
 
-/* Median round trip in us: send, the child takes it in, the child acks. */
-static double round_trip(struct sealbuf_region *r, enum mode mode, int n)
+static void send_one(int sock, const struct trip *t)
 {
-	int sv[2], status;
-	double *s = calloc((size_t)n, sizeof(double)), med;
-	char ack;
+	if (t->mode == MODE_RAW)
+		raw_send_fd(sock, sealbuf_region_fd(t->r));
+	else if (t->mode == MODE_COPY_READ || t->mode == MODE_COPY_WRITE)
+		copy_send(sock, sealbuf_region_data(t->r), sealbuf_region_size(t->r));
+	else if (sealbuf_region_send(sock, t->r, 0) < 0)
+		die("sealbuf_region_send");
+}
+
+/*
+ * Median round trip in us (send, the child takes it in and does its work,
+ * the child acks), or with MODE_FIRST_READ the child's own times in
+ * @first and @warm (ns). A warm-up trip comes first.
+ */
+static double round_trips(const struct bench *b, const struct trip *t, double *first,
+			  double *warm)
+{
+	int sv[2], status, n = t->n;
+	double *s = bench_samples(n + 1), *f = bench_samples(n + 1), *w = bench_samples(n + 1);
+	double times[2], med;
 	pid_t pid;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		die("socketpair");
+	struct trip tc = *t;
+	tc.n = n + 1;
+	bench_pin(b, 0);
 	pid = fork();
 	if (pid == 0) {
 		close(sv[0]);
-		child(sv[1], mode, sealbuf_region_size(r), n);
+		child(b, sv[1], &tc);
 	}
 	close(sv[1]);
-	for (int i = 0; i < n; i++) {
-		uint64_t t = bench_now_ns();
-		if (mode == MODE_SEALBUF && sealbuf_region_send(sv[0], r, 0) < 0)
-			die("sealbuf_region_send");
-		else if (mode == MODE_RAW)
-			raw_send_fd(sv[0], sealbuf_region_fd(r));
-		else if (mode == MODE_COPY)
-			copy_send(sv[0], sealbuf_region_data(r), sealbuf_region_size(r));
-		if (read(sv[0], &ack, 1) != 1)
+	for (int i = 0; i <= n; i++) {
+		uint64_t start = bench_now_ns();
+		send_one(sv[0], t);
+		if (read(sv[0], times, sizeof(times)) != sizeof(times))
 			die("ack");
-		s[i] = (double)(bench_now_ns() - t) / 1e3;
+		s[i] = (double)(bench_now_ns() - start) / 1e3;
+		f[i] = times[0];
+		w[i] = times[1];
 	}
 	close(sv[0]);
 	waitpid(pid, &status, 0);
-	med = bench_median(s, (size_t)n);
+	med = bench_median(s + 1, (size_t)n);
+	if (first)
+		*first = bench_median(f + 1, (size_t)n);
+	if (warm)
+		*warm = bench_median(w + 1, (size_t)n);
 	free(s);
+	free(f);
+	free(w);
 	return med;
 }
 
-static void bench_pass(const struct bench *b, size_t size, const char *label, bool copy)
+struct trip_pair {
+	struct trip side, base;
+};
+
+static double trip_side(const struct bench *b, void *ctx)
+{
+	return round_trips(b, &((struct trip_pair *)ctx)->side, NULL, NULL);
+}
+
+static double trip_base(const struct bench *b, void *ctx)
+{
+	return round_trips(b, &((struct trip_pair *)ctx)->base, NULL, NULL);
+}
+
+static struct sealbuf_region *filled_region(size_t size)
 {
 	SEALBUF_OPTS(sealbuf_create_opts, o, .flags = SEALBUF_CREATE_PREFAULT);
-	int n = b->reps ? b->reps : b->quick ? 200 : 3000;
 	struct sealbuf_region *r;
-	double sb, raw, cp;
-	char fig[80];
 
-	bench_progress(b, "round trips of a %s region", label);
 	if (sealbuf_region_create(size, &o, &r) < 0)
 		die("sealbuf_region_create");
-	round_trip(r, MODE_SEALBUF, n / 10 + 1); /* warm up */
-	sb = round_trip(r, MODE_SEALBUF, n);
-	raw = round_trip(r, MODE_RAW, n);
+	if (size)
+		memset(sealbuf_region_data(r), 0x5a, size);
+	return r;
+}
+
+static int trips_for(const struct bench *b, size_t size)
+{
+	int n = size >= 64 * MiB ? 3 : size >= 4 * MiB ? 15 : 400;
+
+	return b->reps ? b->reps : b->quick ? (n > 20 ? 20 : 1) : n;
+}
+
+/* sealbuf's receive against the raw one, the child on CPU @cpu (0: with the parent). */
+static void bench_pass(struct bench *b, size_t size, const char *label, int cpu,
+		       const char *target)
+{
+	struct trip_pair tp = {
+		.side = { .mode = MODE_SEALBUF, .cpu_child = cpu, .n = trips_for(b, size) },
+	};
+	struct bench_pair p;
+	char fig[96];
+
 	snprintf(fig, sizeof(fig), "send+recv+validate+map %s", label);
-	/* An empty region maps nothing: only sealbuf's fixed checks are left to compare. */
-	bench_report(b, fig, "us", sb, "raw SCM_RIGHTS+seals+fstat+mmap", raw, size ? "<= 1.2" : NULL);
-	if (copy) {
-		cp = round_trip(r, MODE_COPY, b->quick ? 2 : 9);
-		snprintf(fig, sizeof(fig), "copy %s through the socket", label);
-		/* Here the ratio says how many times faster passing the fd is. */
-		bench_report(b, fig, "us", cp, "sealbuf send+recv", sb, NULL);
+	if (!bench_wants(b, fig))
+		return;
+	bench_progress(b, "round trips of a %s region%s", label, cpu ? " across CPUs" : " on one CPU");
+	tp.side.r = filled_region(size);
+	tp.base = tp.side;
+	tp.base.mode = MODE_RAW;
+	bench_pair(b, trip_side, trip_base, &tp, &p);
+	bench_report(b, fig, "us", &p, "raw SCM_RIGHTS+seals+fstat+mmap",
+		     cpu ? "CPUs 0,1" : "CPU 0 (both)", target);
+	sealbuf_region_free(tp.side.r);
+}
+
+/* Sharing against copying, with a receiver that reads (or writes) all of it. */
+static void bench_share_copy(struct bench *b, size_t size, const char *label, bool write)
+{
+	struct trip_pair tp = {
+		.side = { .mode = write ? MODE_SHARE_WRITE : MODE_SHARE_READ, .cpu_child = 1,
+			  .n = trips_for(b, size) },
+	};
+	struct bench_pair p;
+	char fig[96];
+
+	snprintf(fig, sizeof(fig), "share %s, receiver %s", label,
+		 write ? "writes every page" : "reads every byte");
+	if (!bench_wants(b, fig))
+		return;
+	bench_progress(b, "share vs copy of %s, receiver %s", label, write ? "writes" : "reads");
+	tp.side.r = filled_region(size);
+	tp.base = tp.side;
+	tp.base.mode = write ? MODE_COPY_WRITE : MODE_COPY_READ;
+	bench_pair(b, trip_side, trip_base, &tp, &p);
+	bench_report(b, fig, "us", &p,
+		     write ? "copy through the socket, then write" : "copy through the socket, then read",
+		     "CPUs 0,1", "< 1");
+	sealbuf_region_free(tp.side.r);
+}
+
+/* The receiver of 256 MiB: its first read (receive included) against a second one. */
+static void bench_first_read(struct bench *b)
+{
+	size_t size = 256 * MiB;
+	struct trip t = { .mode = MODE_FIRST_READ, .cpu_child = 1, .n = trips_for(b, size) };
+	double v[64], w[64], r[64], first, warm;
+	struct bench_pair p = { .rounds = b->rounds };
+
+	if (!bench_wants(b, "receive + read all"))
+		return;
+	bench_progress(b, "a receiver reading all of 256 MiB");
+	t.r = filled_region(size);
+	for (int i = 0; i < b->rounds; i++) {
+		round_trips(b, &t, &first, &warm);
+		v[i] = (double)size / first; /* GB/s */
+		w[i] = (double)size / warm;
+		r[i] = v[i] / w[i];
 	}
-	sealbuf_region_free(r);
+	p.value = bench_median(v, (size_t)b->rounds);
+	p.base = bench_median(w, (size_t)b->rounds);
+	p.ratio = bench_median(r, (size_t)b->rounds);
+	p.lo = r[0];
+	p.hi = r[b->rounds - 1];
+	bench_report(b, "receive + read all of 256 MiB", "GB/s", &p,
+		     "reading memory it already had", "CPUs 0,1", ">= 0.8");
+	sealbuf_region_free(t.r);
 }
 
 int main(int argc, char **argv)
 {
+	static const struct { size_t size; const char *label; } sc[] = {
+		{ 64 * KiB, "64 KiB" }, { MiB, "1 MiB" }, { 16 * MiB, "16 MiB" }, { 256 * MiB, "256 MiB" },
+	};
 	struct bench b;
 
 	bench_init(&b, "region", argc, argv);
 	bench_progress(&b, "create + map + free");
-	bench_create(&b, 4096, "4 KiB");
-	bench_create(&b, 1u << 20, "1 MiB");
-	bench_reserve(&b);
+	bench_pin(&b, 0);
+	bench_create(&b, 4 * KiB, "4 KiB", 0, "<= 1.05");
+	bench_create(&b, MiB, "1 MiB", 0, "<= 1.05");
+	bench_create(&b, 4 * KiB, "4 KiB", SEALBUF_CREATE_NORESERVE, "<= 1.15");
+	bench_reserve_cost(&b);
+	bench_tiny(&b);
 	bench_progress(&b, "freeze and windows");
-	bench_freeze(&b, 1u << 20);
+	bench_freeze(&b, MiB);
 	bench_window(&b);
-	bench_pass(&b, 0, "empty", false);
-	bench_pass(&b, 4096, "4 KiB", false);
-	bench_pass(&b, 1u << 20, "1 MiB", true);
-	bench_pass(&b, 256u << 20, "256 MiB", true);
-	return 0;
+	bench_unpin(&b);
+	bench_pass(&b, 0, "empty", 1, NULL);
+	bench_pass(&b, 4 * KiB, "4 KiB", 0, "<= 1.05");
+	bench_pass(&b, 4 * KiB, "4 KiB", 1, "<= 1.08");
+	bench_pass(&b, MiB, "1 MiB", 1, "<= 1.2");
+	if (!b.quick)
+		bench_pass(&b, 256 * MiB, "256 MiB", 1, "<= 1.2");
+	for (size_t i = 0; i < sizeof(sc) / sizeof(sc[0]); i++) {
+		if (b.quick && sc[i].size > MiB)
+			break;
+		bench_share_copy(&b, sc[i].size, sc[i].label, false);
+		bench_share_copy(&b, sc[i].size, sc[i].label, true);
+	}
+	if (!b.quick)
+		bench_first_read(&b);
+	return bench_exit(&b);
 }

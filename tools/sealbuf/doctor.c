@@ -377,6 +377,38 @@ static void check_heaps(struct doctor *d)
 /* ---- DRM and V4L2 devices ---- */
 
 #ifdef HAVE_LIBDRM
+/*
+ * Transparent huge pages for shmem: where the kernel's setting allows them,
+ * regions of 2 MiB and more and their receivers' mappings ask for them
+ * (MADV_HUGEPAGE; docs/performance.md).
+ */
+static void check_thp(struct doctor *d)
+{
+	char line[128] = "", *open, *close;
+	struct check *c;
+
+	sysinfo_read_line("/sys/kernel/mm/transparent_hugepage/shmem_enabled", line, sizeof(line));
+	open = strchr(line, '[');
+	close = open ? strchr(open, ']') : NULL;
+	if (!open || !close) {
+		add(d, "shmem-thp", ST_INFO, "transparent huge pages for shmem: not offered by this kernel");
+		return;
+	}
+	*close = '\0';
+	open++;
+	if (!strcmp(open, "advise") || !strcmp(open, "always") || !strcmp(open, "within_size") ||
+	    !strcmp(open, "force")) {
+		add(d, "shmem-thp", ST_INFO, "transparent huge pages for shmem: %s (regions of 2 MiB and up use them)",
+		    open);
+		return;
+	}
+	c = add(d, "shmem-thp", ST_INFO,
+		"transparent huge pages for shmem: %s (regions use 4 KiB pages; a receiver maps them one by one)",
+		open);
+	fix(c, "for faster first touches of large regions: echo advise > "
+	       "/sys/kernel/mm/transparent_hugepage/shmem_enabled (root)");
+}
+
 static void describe_drm(struct device *dv, const char *node)
 {
 	int fd = open(node, O_RDWR | O_CLOEXEC);
@@ -666,6 +698,7 @@ int cmd_doctor(int argc, char **argv)
 	check_limits(d);
 	check_groups(d);
 	check_hugepages(d);
+	check_thp(d);
 	check_heaps(d);
 	check_drm(d);
 	check_v4l2(d);

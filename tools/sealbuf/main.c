@@ -29,7 +29,7 @@ static const struct tool_cmd cmds[] = {
 	{ "dump", cmd_dump,
 	  "[--size SIZE] [--offset N] [--length N] [--hexdump] [--out FILE] (--fd N | --path PATH | PATH)",
 	  "check an fd or /proc path against the sealing policy and print its contents" },
-	{ "bench", cmd_bench, "[--json] [--quick] [--reps N] [--list] [NAME...]",
+	{ "bench", cmd_bench, "[--json] [--quick] [--reps N] [--rounds N] [--list] [NAME...]",
 	  "run the benchmarks and show each figure beside its same-run baseline" },
 	{ "rdma", cmd_rdma,
 	  "serve [--listen ADDR] [--port P] [--name NAME] [--size SIZE] [--count K] [--timeout MS] [FILE|-] | "
