@@ -26,6 +26,8 @@ SEALBUF_EXPORT int sealbuf_region_update(struct sealbuf_region *r)
 
 	if (ret < 0)
 		return ret;
+	if (!r->writable) /* frozen: its mapping is read-only now */
+		return sb_fail_read_only(r->fd, "sealbuf_region_update", "the mapping is read-only");
 	sb_publish(r, r->mirror_src, r->capacity);
 	return 0;
 }

@@ -586,7 +586,7 @@ int sealbuf_region_mirror(void *data, size_t size, const struct sealbuf_create_o
  * Copy the mirrored memory into the region and publish it (a consistent
  * copy for readers, as sealbuf_region_write()). Errors: -EINVAL,
  * -EMEDIUMTYPE (not a mirror region, or one received rather than created
- * in this process).
+ * in this process), -EROFS (SEALBUF_R_FROZEN: frozen, it publishes no more).
  */
 int sealbuf_region_update(struct sealbuf_region *region);
 

@@ -159,6 +159,24 @@ static void kinds_and_errors(void **state)
 	sealbuf_region_free(a);
 }
 
+/* A frozen mirror publishes no more: update is an error, not a write into its read-only pages. */
+static void frozen_mirror(void **state)
+{
+	uint8_t src[64] = { 1, 2, 3 }, buf[64];
+	struct sealbuf_region *m = NULL;
+	size_t n;
+
+	assert_int_equal(sealbuf_region_mirror(src, sizeof(src), NULL, &m), 0);
+	assert_int_equal(sealbuf_region_freeze(m), 0);
+	src[0] = 9;
+	tl_assert_fail(sealbuf_region_update(m), -EROFS, SEALBUF_R_FROZEN);
+	assert_int_equal(sealbuf_region_clear(m), 0); /* the caller's memory: still its own */
+	assert_int_equal(sealbuf_region_snapshot(m, buf, sizeof(buf), &n, NULL), 0);
+	assert_int_equal(n, sizeof(buf));
+	assert_int_equal(buf[0], 1);
+	sealbuf_region_free(m);
+}
+
 /* A frozen region in another process: that process cannot write it either. */
 static void frozen_in_child(void **state)
 {
@@ -209,6 +227,7 @@ int main(void)
 		TL_TEST(peer_holds_writable),
 		TL_TEST(peer_blocks_after_rdonly_share),
 		TL_TEST(kinds_and_errors),
+		TL_TEST(frozen_mirror),
 		TL_TEST(frozen_in_child),
 		TL_TEST(dmabuf_blocks_freeze),
 	};
