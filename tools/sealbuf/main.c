@@ -31,6 +31,10 @@ static const struct tool_cmd cmds[] = {
 	  "check an fd or /proc path against the sealing policy and print its contents" },
 	{ "bench", cmd_bench, "[--json] [--quick] [--reps N] [--rounds N] [--list] [NAME...]",
 	  "run the benchmarks and show each figure beside its same-run baseline" },
+	{ "rdma", cmd_rdma,
+	  "serve [--listen ADDR] [--port P] [--name NAME] [--size SIZE] [--count K] [--timeout MS] [FILE|-] | "
+	  "fetch [--port P] [--timeout MS] [--hexdump] [--out FILE] ADDR",
+	  "serve a region to a remote peer over RDMA, or fetch one" },
 };
 
 const struct tool_cmd *tool_find_cmd(const char *name)
