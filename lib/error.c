@@ -78,6 +78,12 @@ static const struct {
 	R(HEAP_DENIED, EACCES),
 	R(HEAP_EXHAUSTED, ENOMEM),
 	R(EXPORTER, EPERM),
+	R(NO_RDMA_DEVICE, ENODEV),
+	R(MEMLOCK_LIMIT, ENOMEM),
+	R(PEER_UNREACHABLE, EHOSTUNREACH, ECONNREFUSED),
+	R(REMOTE_ACCESS, EACCES),
+	R(NO_DMABUF_MR, EOPNOTSUPP),
+	R(TRANSFER_FAILED, EIO),
 #undef R
 };
 
@@ -137,17 +143,16 @@ void sb_log_at(int prio, const char *file, int line, const char *fn,
 	va_end(ap);
 }
 
-int sb_fail_at(int err, enum sealbuf_reason reason, const char *file, int line,
-	       const char *fn, const char *fmt, ...)
+static int SB_PRINTF(6, 0) fail_va(int err, enum sealbuf_reason reason, const char *file,
+				   int line, const char *fn, const char *fmt, va_list ap)
 {
-	va_list ap;
-
 	/* Keep errno intact: callers may log it after we return. */
 	int saved = errno;
+
+	if ((unsigned)reason >= _SEALBUF_R_COUNT)
+		reason = SEALBUF_R_INVALID_ARGUMENT;
 	last.reason = reason;
-	va_start(ap, fmt);
 	vsnprintf(last.text, sizeof(last.text), fmt, ap);
-	va_end(ap);
 	sb_log_at(LOG_DEBUG, file, line, fn, "%s (%s)", last.text, reasons[reason].name);
 	/* A reason with an errno the table does not give it is a bug here: say so loudly. */
 	if (!sb_reason_errno_ok(reason, err))
@@ -155,4 +160,37 @@ int sb_fail_at(int err, enum sealbuf_reason reason, const char *file, int line,
 			  reasons[reason].name, -err);
 	errno = saved;
 	return err;
+}
+
+int sb_fail_at(int err, enum sealbuf_reason reason, const char *file, int line,
+	       const char *fn, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	err = fail_va(err, reason, file, line, fn, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+/* The same two, for libraries built on this one (libsealbuf-rdma). */
+SEALBUF_EXPORT int sealbuf_fail_at(int err, enum sealbuf_reason reason, const char *file,
+				   int line, const char *fn, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	err = fail_va(err, reason, file, line, fn, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+SEALBUF_EXPORT void sealbuf_log_at(int priority, const char *file, int line, const char *fn,
+				   const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_va(priority, file, line, fn, fmt, ap);
+	va_end(ap);
 }

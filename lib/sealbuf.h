@@ -113,6 +113,12 @@ enum sealbuf_reason {
 	SEALBUF_R_HEAP_DENIED,       /* -EACCES: no permission to open the dma-heap */
 	SEALBUF_R_HEAP_EXHAUSTED,    /* -ENOMEM: the dma-heap has no memory left for the buffer */
 	SEALBUF_R_EXPORTER,          /* -EPERM: dma-buf exporter not allowed, or not the one declared */
+	SEALBUF_R_NO_RDMA_DEVICE,    /* -ENODEV: no RDMA device (libsealbuf-rdma; the text says how to add rxe) */
+	SEALBUF_R_MEMLOCK_LIMIT,     /* -ENOMEM: RLIMIT_MEMLOCK too low to register (pin) the memory */
+	SEALBUF_R_PEER_UNREACHABLE,  /* -EHOSTUNREACH, -ECONNREFUSED: no route to the peer, or nobody listens */
+	SEALBUF_R_REMOTE_ACCESS,     /* -EACCES: the peer's side refused an access (key, range, rights) */
+	SEALBUF_R_NO_DMABUF_MR,      /* -EOPNOTSUPP: the RDMA provider cannot register a dma-buf */
+	SEALBUF_R_TRANSFER_FAILED,   /* -EIO: an RDMA transfer failed; the text names its status */
 	_SEALBUF_R_COUNT
 };
 
@@ -131,6 +137,17 @@ const char *sealbuf_reason_name(enum sealbuf_reason reason);
 typedef void (*sealbuf_log_fn)(void *userdata, int priority, const char *file,
 			       int line, const char *fn, const char *msg);
 void sealbuf_set_log_fn(sealbuf_log_fn fn, void *userdata);
+
+/*
+ * For libraries built on sealbuf (libsealbuf-rdma): sealbuf_fail_at() records
+ * a failure as this thread's last reason and text, exactly as sealbuf's own
+ * functions do, logs it at LOG_DEBUG through the hook and returns @err.
+ * sealbuf_log_at() only logs, at @priority. @fmt is printf's.
+ */
+int sealbuf_fail_at(int err, enum sealbuf_reason reason, const char *file, int line,
+		    const char *fn, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+void sealbuf_log_at(int priority, const char *file, int line, const char *fn,
+		    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* ------------------------------------------------------------------------ */
 /* Regions                                                                   */

@@ -41,7 +41,7 @@ for page in "$mandir"/*.[0-9]; do
 				}
 			}
 			for (i = 2; i <= n; i++)
-				if (arg[i] ~ /^[A-Za-z0-9]/ && arg[i - 1] ~ /[A-Za-z0-9,;:.)]$/) {
+				if (arg[i] ~ /^[A-Za-z0-9]/ && arg[i - 1] ~ /[A-Za-z0-9,;.)]$/) {
 					printf "%s:%d: \"%s\" joins \"%s\" with no space: %s\n", f, NR, arg[i - 1], arg[i], $0
 					bad = 1
 				}

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """One table maps each reason to its errnos (lib/error.c); sealbuf.h's enum
-comments say the same, and every sb_fail(-EXXX, SEALBUF_R_YYY) in lib/ uses
+comments say the same, and every sb_fail(-EXXX, SEALBUF_R_YYY) in lib/ (rb_fail in lib/rdma/) uses
 one of its reason's errnos.
 usage: reasons-check.py SEALBUF_H ERROR_C LIBDIR"""
 import glob
@@ -44,7 +44,7 @@ def main():
     sites = 0
     for path in sorted(glob.glob(os.path.join(sys.argv[3], '**', '*.c'), recursive=True)):
         text = open(path).read()
-        for m in re.finditer(r'sb_fail\(\s*-(E[A-Z0-9]+)\s*,\s*SEALBUF_R_([A-Z0-9_]+)', text):
+        for m in re.finditer(r'(?:sb|rb)_fail\(\s*-(E[A-Z0-9]+)\s*,\s*SEALBUF_R_([A-Z0-9_]+)', text):
             sites += 1
             err, name = m.groups()
             if name != 'SYSCALL' and err not in table.get(name, set()):

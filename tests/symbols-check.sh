@@ -3,11 +3,14 @@
 # The built library exports exactly what lib/libsealbuf.sym lists (libdrm's
 # symbols-check), each under the version node SEALBUF_1.0, its soname is
 # libsealbuf.so.1, and each section of the script keeps its names sorted.
-# usage: symbols-check.sh LIBSEALBUF.so LIBSEALBUF.sym
+# usage: symbols-check.sh LIBSEALBUF.so LIBSEALBUF.sym [NODE SONAME]
+# (NODE and SONAME: another library's, e.g. SEALBUF_RDMA_1.0 libsealbuf-rdma.so.1)
 set -eu
 export LC_ALL=C
 lib=$1
 sym=$2
+node=${3:-SEALBUF_1.0}
+want_soname=${4:-libsealbuf.so.1}
 nm=${NM:-nm}
 
 if ! command -v "$nm" >/dev/null 2>&1; then
@@ -53,21 +56,21 @@ awk '
 ' "$sym" || status=1
 
 # 1.0 is the first stable ABI: one node, SEALBUF_1.0, and soname 1.
-unversioned=$("$nm" -D --defined-only "$lib" | awk '$2 != "A" && $3 !~ /@@?SEALBUF_1\.0$/ { print $3 }')
+unversioned=$("$nm" -D --defined-only "$lib" | awk -v node="$node" '$2 != "A" { v = $3; sub(/^[^@]*@@?/, "", v); if (v != node) print $3 }')
 if [ -n "$unversioned" ]; then
-	echo "exported outside the version node SEALBUF_1.0:"
+	echo "exported outside the version node $node:"
 	echo "$unversioned" | sed 's/^/  /'
 	status=1
 fi
 if command -v objdump >/dev/null 2>&1; then
 	soname=$(objdump -p "$lib" | awk '$1 == "SONAME" { print $2 }')
-	if [ "$soname" != "libsealbuf.so.1" ]; then
-		echo "soname is '$soname', libsealbuf.so.1 expected"
+	if [ "$soname" != "$want_soname" ]; then
+		echo "soname is '$soname', $want_soname expected"
 		status=1
 	fi
 fi
 
 if [ $status -eq 0 ]; then
-	echo "$(wc -l <"$tmp/exported") symbols exported, all listed in $(basename "$sym"), all in SEALBUF_1.0"
+	echo "$(wc -l <"$tmp/exported") symbols exported, all listed in $(basename "$sym"), all in $node"
 fi
 exit $status

@@ -1229,6 +1229,7 @@ static const struct cmd_opts all_opts[] = {
 	{ "write", { "socket", "listen", "wait", "timeout", "offset", "verbose" } },
 	{ "dump", { "fd", "path", "size", "offset", "length", "hexdump", "out" } },
 	{ "bench", { "json", "quick", "reps", "rounds", "list" } },
+	{ "rdma", { "listen", "port", "name", "size", "count", "timeout", "out", "hexdump" } },
 };
 
 /* The help line of --@opt: "  --opt ARG   what it does" (or "  -v, --opt ..."). */

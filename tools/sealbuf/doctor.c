@@ -542,6 +542,22 @@ static void check_behaviours(struct doctor *d)
 
 /* ---- output ---- */
 
+/* ---- RDMA (rdma.c) ---- */
+
+static void check_rdma(struct doctor *d)
+{
+	static const enum status st[] = { [TOOL_RDMA_OK] = ST_OK, [TOOL_RDMA_INFO] = ST_INFO,
+					  [TOOL_RDMA_WARN] = ST_WARN };
+	struct tool_rdma_check rc[4];
+	int n = tool_rdma_doctor(rc, 4);
+
+	for (int i = 0; i < n; i++) {
+		struct check *c = add(d, rc[i].id, st[rc[i].level], "%s", rc[i].text);
+		if (rc[i].fix[0])
+			fix(c, "%s", rc[i].fix);
+	}
+}
+
 static const char *st_name(enum status s)
 {
 	static const char *const n[] = { "ok", "info", "warn", "fail", "skip" };
@@ -655,6 +671,7 @@ int cmd_doctor(int argc, char **argv)
 	check_v4l2(d);
 	check_installed(d);
 	check_behaviours(d);
+	check_rdma(d);
 	if (json)
 		print_json(d, &u);
 	else

@@ -76,6 +76,16 @@ static const char bench_opts[] =
 	"  --rounds N          rounds of interleaved pairs (passed on)\n"
 	"  --list              name the benchmark programs\n";
 
+static const char rdma_opts[] =
+	"  --listen ADDR       serve: the address to listen on\n"
+	"  --port P            the port to listen on or connect to\n"
+	"  --name NAME         serve: the region's name\n"
+	"  --size SIZE         serve: region size; input is zero-padded to it\n"
+	"  --count K           serve: peers to serve\n"
+	"  --timeout MS        give up after MS milliseconds\n"
+	"  --hexdump           fetch: hexdump instead of raw bytes\n"
+	"  --out FILE          fetch: write to FILE instead of standard output\n";
+
 static const struct tool_cmd cmds[] = {
 	{ "doctor", cmd_doctor, "[--json]",
 	  "check everything sharing with devices needs; exit 0 if dma-buf export works",
@@ -105,6 +115,10 @@ static const struct tool_cmd cmds[] = {
 	  dump_opts },
 	{ "bench", cmd_bench, "[--json] [--quick] [--reps N] [--rounds N] [--list] [NAME...]",
 	  "run the benchmarks and show each figure beside its same-run baseline", bench_opts },
+	{ "rdma", cmd_rdma,
+	  "serve [--listen ADDR] [--port P] [--name NAME] [--size SIZE] [--count K] [--timeout MS] [FILE|-] | "
+	  "fetch [--port P] [--timeout MS] [--hexdump] [--out FILE] ADDR",
+	  "serve a region to a remote peer over RDMA, or fetch one", rdma_opts },
 };
 
 const struct tool_cmd *tool_find_cmd(const char *name)

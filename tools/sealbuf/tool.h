@@ -49,6 +49,17 @@ int cmd_write(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_rdma(int argc, char **argv);
+
+/* rdma.c: doctor's RDMA checks (devices, uverbs access, RLIMIT_MEMLOCK); how many it filled. */
+enum { TOOL_RDMA_OK, TOOL_RDMA_INFO, TOOL_RDMA_WARN };
+struct tool_rdma_check {
+	const char *id;
+	int level;
+	char text[384];
+	char fix[256];
+};
+int tool_rdma_doctor(struct tool_rdma_check *out, int max);
 
 /* main.c */
 extern const char *tool_cmd_name; /* "recv", for messages */
