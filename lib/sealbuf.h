@@ -2,8 +2,8 @@
 /*
  * sealbuf: sealed shared-memory regions for processes and devices.
  *
- * A region is a sealed memfd (F_SEAL_SHRINK|F_SEAL_GROW|F_SEAL_SEAL), mapped
- * into the caller. Its handle (an fd) is sent once to another process, which
+ * A region is a sealed memfd (F_SEAL_SHRINK|F_SEAL_GROW: nobody resizes it;
+ * F_SEAL_FUTURE_WRITE once shared read-only), mapped into the caller. Its handle (an fd) is sent once to another process, which
  * validates it like any untrusted input, maps it and closes it. Any non-empty
  * region can become a dma-buf through /dev/udmabuf.
  *
@@ -68,7 +68,7 @@ enum sealbuf_reason {
 	SEALBUF_R_NAME_TOO_LONG,     /* -ENAMETOOLONG: debug name over SEALBUF_NAME_MAX */
 	SEALBUF_R_SYSCALL,           /* a system call failed; errno is the kernel's */
 	SEALBUF_R_NOT_MEMFD,         /* -EBADFD: the fd is not a memfd */
-	SEALBUF_R_SEALS_MISSING,     /* -EPERM: SHRINK|GROW|SEAL are not all set */
+	SEALBUF_R_SEALS_MISSING,     /* -EPERM: SHRINK and GROW are not both set */
 	SEALBUF_R_SEALS_EXTRA,       /* -EPERM: WRITE/FUTURE_WRITE seal set (no writer, no dma-buf) */
 	SEALBUF_R_NOT_SEALABLE,      /* -EPERM: memfd made without MFD_ALLOW_SEALING */
 	SEALBUF_R_SIZE_MISMATCH,     /* -ERANGE: file size differs from the declared size */
