@@ -26,9 +26,9 @@ uint64_t fz_u64(struct fz_in *in);
  * pages, plus 100 bytes when param & 8 (a size no sealbuf region has).
  */
 enum fz_fd_kind {
-	FZ_FD_SEALED,        /* SHRINK|GROW|SEAL: what sealbuf sends */
+	FZ_FD_SEALED,        /* SHRINK|GROW|SEAL: what sealbuf 0.1 sent (still valid) */
 	FZ_FD_UNSEALED,      /* sealable but no seals: its sender can resize it */
-	FZ_FD_NO_SEAL_SEAL,  /* SHRINK|GROW without SEAL: seals can still be added */
+	FZ_FD_NO_SEAL_SEAL,  /* SHRINK|GROW without SEAL: what sealbuf 1.0 sends */
 	FZ_FD_WRITE_SEAL,    /* SHRINK|GROW|SEAL|WRITE */
 	FZ_FD_FUTURE_WRITE,  /* SHRINK|GROW|SEAL|FUTURE_WRITE */
 	FZ_FD_NOT_SEALABLE,  /* memfd without MFD_ALLOW_SEALING */
