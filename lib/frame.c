@@ -4,6 +4,7 @@
  * live in, regions or dma-bufs. A frame owns its buffers.
  */
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -273,6 +274,8 @@ static int describe_buffer(const struct frame_buffer *b, uint32_t i, bool rdonly
 /* The fd to send for buffer @b: the region's or dma-buf's own, or a read-only one (*made). */
 static int buffer_fd(const struct frame_buffer *b, uint32_t flags, int *ret, bool *made)
 {
+	int r;
+
 	*made = false;
 	if (b->kind == SEALBUF_BUFFER_DMABUF) {
 		*ret = b->fd;
@@ -282,8 +285,9 @@ static int buffer_fd(const struct frame_buffer *b, uint32_t flags, int *ret, boo
 		*ret = b->region->fd;
 		return sb_share_check(b->region, flags);
 	}
-	*made = true;
-	return sb_share_fd(b->region, flags, ret);
+	r = sb_share_fd(b->region, flags, ret);
+	*made = r == 0; /* on failure *ret was never set: nothing to close */
+	return r;
 }
 
 static void close_made(const int *fds, const bool *made, uint32_t n)
@@ -334,8 +338,12 @@ static int check_dmabuf(int fd, const struct sb_wire_buffer *w, uint32_t i,
 	struct sealbuf_dmabuf_info info = { .sz = sizeof(info) };
 	int r = sealbuf_dmabuf_query(fd, &info);
 
-	if (r < 0)
-		return sb_fail(r, sealbuf_last_reason(), "buffer %u: %s", i, sealbuf_last_error());
+	if (r < 0) {
+		char why[256]; /* the last error's own buffer cannot format into itself */
+
+		snprintf(why, sizeof(why), "%s", sealbuf_last_error());
+		return sb_fail(r, sealbuf_last_reason(), "buffer %u: %s", i, why);
+	}
 	if (info.size != w->size)
 		return sb_fail(-ERANGE, SEALBUF_R_SIZE_MISMATCH,
 			       "buffer %u: the message declares a %llu-byte dma-buf; the fd holds %llu",
