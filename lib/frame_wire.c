@@ -120,9 +120,9 @@ static int plane_end(const struct sealbuf_frame_desc *d, const struct format_rul
 
 int sb_frame_check(const struct sealbuf_frame_desc *d, const uint64_t *sizes, int err)
 {
-	const struct format_rule *f;
+	const struct format_rule *f = NULL;
 	uint32_t used = 0;
-	uint64_t end;
+	uint64_t end = 0;
 	int r = check_format(d, &f, err);
 
 	for (uint32_t i = 0; r == 0 && i < d->nplanes; i++) {

@@ -83,7 +83,7 @@ static int seal_write(struct sealbuf_region *r)
 
 SEALBUF_EXPORT int sealbuf_region_freeze(struct sealbuf_region *r)
 {
-	int seals, ro, ret = check_freezable(r, &seals);
+	int seals = 0, ro, ret = check_freezable(r, &seals);
 
 	if (ret < 0 || (seals & F_SEAL_WRITE))
 		return ret; /* frozen already: no writable mapping can exist */

@@ -132,7 +132,7 @@ SEALBUF_EXPORT int sealbuf_heap_alloc(const char *heap, size_t size, uint32_t fl
 				      int *ret_dmabuf_fd)
 {
 	size_t len;
-	int heap_fd, r = sb_check_flags(flags, 0, "heap flags");
+	int heap_fd = -1, r = sb_check_flags(flags, 0, "heap flags");
 
 	if (r == 0 && (!size || !ret_dmabuf_fd))
 		r = sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT, "size is 0 or ret_dmabuf_fd NULL");

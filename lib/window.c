@@ -106,7 +106,7 @@ SEALBUF_EXPORT int sealbuf_window_map(const struct sealbuf_region *region, uint6
 	bool writable = !(flags & SEALBUF_WINDOW_RDONLY);
 	size_t file_size, page, base;
 	struct sealbuf_window *w;
-	uint64_t len;
+	uint64_t len = 0;
 	int ret = check_region(region, flags);
 
 	if (ret == 0 && !ret_window)

@@ -177,7 +177,7 @@ SEALBUF_EXPORT int sealbuf_rdma_recv_offer(struct sealbuf_rdma *c, int timeout_m
 {
 	struct sealbuf_rdma_remote r;
 	struct rb_msg msg;
-	int i, ret = rb_check_usable(c);
+	int i = 0, ret = rb_check_usable(c);
 
 	if (ret == 0 && (!ret_remote || ret_remote->sz < sizeof(r)))
 		ret = rb_fail(-EINVAL, ret_remote ? SEALBUF_R_BAD_OPTS_SIZE : SEALBUF_R_INVALID_ARGUMENT,
