@@ -343,7 +343,7 @@ static void stalled_sequence(void **state)
 
 struct odd_spinner {
 	uint64_t *seq;
-	volatile int stop;
+	int stop; /* atomic: the main thread sets it, the spinner polls it */
 };
 
 /* A hostile writer: the sequence stays odd but keeps changing, every ~100 us. */
@@ -351,7 +351,7 @@ static void *spin_odd(void *arg)
 {
 	struct odd_spinner *o = arg;
 
-	for (uint64_t s = 101; !o->stop; s += 2) {
+	for (uint64_t s = 101; !__atomic_load_n(&o->stop, __ATOMIC_ACQUIRE); s += 2) {
 		__atomic_store_n(o->seq, s, __ATOMIC_RELEASE);
 		usleep(100);
 	}
@@ -398,7 +398,7 @@ static void odd_and_changing(void **state)
 	/* Opening mid-update waits like a read (default stall timeout), then opens with size 0. */
 	assert_int_equal(open_as(w, 100, 0, &late), 0);
 	assert_int_equal(sealbuf_region_size(late), 0);
-	o.stop = 1;
+	__atomic_store_n(&o.stop, 1, __ATOMIC_RELEASE);
 	pthread_join(t, NULL);
 	assert_int_equal(sealbuf_region_write(w, "new", 3), 0);
 	assert_int_equal(sealbuf_region_read(late), 0);
