@@ -3,7 +3,7 @@
 # After `meson install`, the interpreter the module was built for imports it:
 # the module lands in a directory that interpreter searches, with its stubs,
 # and finds the installed libsealbuf (no RUNPATH into the build tree).
-# Usage: install-import.sh BUILDDIR PYTHON
+# Usage: install-import.sh BUILDDIR PYTHON (SEALBUF_PY_PRELOAD: a sanitizer runtime for python)
 set -euo pipefail
 builddir=$1 py=$2
 root=$(mktemp -d)
@@ -22,7 +22,7 @@ if readelf -d "$so" | grep -q 'R.*PATH'; then
 fi
 libdir=$(dirname "$(find "$root" -name 'libsealbuf.so.*' | head -n1)")
 cd "$root"
-PYTHONPATH=$sitedir LD_LIBRARY_PATH=$libdir "$py" -c '
+PYTHONPATH=$sitedir LD_LIBRARY_PATH=$libdir LD_PRELOAD=${SEALBUF_PY_PRELOAD-} "$py" -c '
 import sys, sealbuf
 assert sealbuf.__file__.startswith(sys.argv[1]), sealbuf.__file__
 with sealbuf.create(4096) as r:
