@@ -283,7 +283,7 @@ static int buffer_fd(const struct frame_buffer *b, uint32_t flags, int *ret, boo
 	}
 	if (!(flags & SEALBUF_SHARE_RDONLY)) {
 		*ret = b->region->fd;
-		return sb_share_check(b->region, flags);
+		return sb_share_check(b->region, flags, false);
 	}
 	r = sb_share_fd(b->region, flags, ret);
 	*made = r == 0; /* on failure *ret was never set: nothing to close */
@@ -435,7 +435,7 @@ SEALBUF_EXPORT int sealbuf_frame_recv(int sock, const struct sealbuf_frame_recv_
 	if (r == 0 && !ret_frame)
 		r = sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT, "ret_frame is NULL");
 	if (r == 0)
-		r = sb_recv_message(sock, o.timeout_ms, &in);
+		r = sb_recv_message(sock, o.timeout_ms, 0, &in);
 	if (r == 0)
 		r = sb_frame_wire_decode(in.buf, in.len, &w);
 	if (r == 0 && in.oversized)

@@ -60,7 +60,7 @@ static int reopen_rdonly(int fd)
 	return ro;
 }
 
-int sb_share_check(const struct sealbuf_region *region, uint32_t flags)
+int sb_share_check(const struct sealbuf_region *region, uint32_t flags, bool ask_kernel)
 {
 	int r;
 
@@ -73,9 +73,14 @@ int sb_share_check(const struct sealbuf_region *region, uint32_t flags)
 		return sb_fail(-EBADF, SEALBUF_R_NO_HANDLE,
 			       "region was opened without SEALBUF_OPEN_KEEP_HANDLE: it has no handle to share");
 	/* A region mapped read-only here has a read-only fd: it shares as one. */
-	if (!(flags & SEALBUF_SHARE_RDONLY) && region->writable)
-		return sb_check_writable_policy(region->fd, "sharing read-write");
-	return 0;
+	if ((flags & SEALBUF_SHARE_RDONLY) || !region->writable)
+		return 0;
+	if (!ask_kernel && !*region->write_sealed)
+		return 0;
+	r = sb_check_writable_policy(region->fd, "sharing read-write");
+	if (r == -EPERM)
+		*region->write_sealed = true;
+	return r;
 }
 
 /* Whether @fd is open read-only (1), or not (0), or -errno. */
@@ -95,8 +100,10 @@ static int share_rdonly(const struct sealbuf_region *region)
 		return r;
 	if (r == 0) {
 		r = reopen_rdonly(region->fd);
-		if (r >= 0)
+		if (r >= 0) {
+			*region->write_sealed = true;
 			sb_header_note_rdonly(region);
+		}
 		return r;
 	}
 	r = sb_fcntl(region->fd, F_DUPFD_CLOEXEC, 3);
@@ -109,7 +116,7 @@ int sb_share_fd(const struct sealbuf_region *region, uint32_t flags, int *ret_fd
 
 	if (!ret_fd)
 		return sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT, "ret_fd is NULL");
-	r = sb_share_check(region, flags);
+	r = sb_share_check(region, flags, true);
 	if (r < 0)
 		return r;
 	if ((flags & SEALBUF_SHARE_RDONLY) || !region->writable)

@@ -81,7 +81,7 @@ SEALBUF_EXPORT int sealbuf_region_send(int sock, const struct sealbuf_region *re
 	struct sb_wire w = { .magic = SB_WIRE_MAGIC, .version = SB_WIRE_VERSION,
 			     .length = SB_WIRE_LEN };
 	bool rdonly;
-	int fd, r = sb_share_check(region, flags);
+	int fd, r = sb_share_check(region, flags, false);
 
 	if (r < 0)
 		return r;
@@ -217,8 +217,26 @@ static bool at_end(int sock, int type, const struct sb_inbox *in)
 	return sb_hung_up(sock);
 }
 
-/* One recvmsg of up to @want bytes; @flags: MSG_DONTWAIT, or 0 to wait in the kernel. */
-static int recv_part(int sock, int type, struct sb_inbox *in, size_t want, int flags)
+static int fail_not_socket(int sock)
+{
+	return sb_fail(-ENOTSOCK, SEALBUF_R_INVALID_ARGUMENT, "fd %d is not a socket", sock);
+}
+
+static int socket_type(int sock, int *ret)
+{
+	socklen_t len = sizeof(*ret);
+
+	if (getsockopt(sock, SOL_SOCKET, SO_TYPE, ret, &len) < 0)
+		return errno == ENOTSOCK ? fail_not_socket(sock) : sb_fail_sys(-errno, "getsockopt(SO_TYPE)");
+	return 0;
+}
+
+/*
+ * One recvmsg of up to @want bytes; @flags: MSG_DONTWAIT, or 0 to wait in
+ * the kernel. *@type is the socket's type, or 0 while nobody has asked it
+ * (it is asked here when an empty read needs it).
+ */
+static int recv_part(int sock, int *type, struct sb_inbox *in, size_t want, int flags)
 {
 	union {
 		struct cmsghdr align;
@@ -228,15 +246,20 @@ static int recv_part(int sock, int type, struct sb_inbox *in, size_t want, int f
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
 			      .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf) };
 	ssize_t n = sb_recvmsg(sock, &msg, flags);
+	int r;
 
 	if (n == -EAGAIN)
 		return 0; /* nothing queued, or woken for nothing: wait */
+	if (n == -ENOTSOCK)
+		return fail_not_socket(sock);
 	if (n < 0)
 		return n == -ECONNRESET
 			       ? sb_fail(-ECONNRESET, SEALBUF_R_PEER_CLOSED, "the peer reset the connection")
 			       : sb_fail_sys((int)n, "recvmsg");
 	take_fds(in, &msg);
-	if (n == 0 && at_end(sock, type, in))
+	if (n == 0 && !*type && (r = socket_type(sock, type)) < 0)
+		return r;
+	if (n == 0 && at_end(sock, *type, in))
 		return sb_fail(-ECONNRESET, SEALBUF_R_PEER_CLOSED,
 			       in->len ? "the peer closed the socket in the middle of a message"
 				       : "the peer closed the socket");
@@ -244,17 +267,6 @@ static int recv_part(int sock, int type, struct sb_inbox *in, size_t want, int f
 	if (msg.msg_flags & MSG_TRUNC)
 		in->oversized = true;
 	return 1;
-}
-
-static int socket_type(int sock, int *ret)
-{
-	socklen_t len = sizeof(*ret);
-
-	if (getsockopt(sock, SOL_SOCKET, SO_TYPE, ret, &len) < 0)
-		return errno == ENOTSOCK
-			       ? sb_fail(-ENOTSOCK, SEALBUF_R_INVALID_ARGUMENT, "fd %d is not a socket", sock)
-			       : sb_fail_sys(-errno, "getsockopt(SO_TYPE)");
-	return 0;
 }
 
 /*
@@ -272,23 +284,47 @@ static size_t stream_want(const struct sb_inbox *in)
 }
 
 /*
+ * Whether the message read so far is whole, for a caller who expects
+ * exactly @expect bytes and has not asked the socket's type: a datagram
+ * longer than that was cut (MSG_TRUNC: only datagrams say so), and a
+ * message of exactly that size, whose preamble says so too, is whole on
+ * any socket. Anything else needs the type to decide.
+ */
+static bool whole_untyped(const struct sb_inbox *in, size_t expect)
+{
+	return in->oversized || (in->len == expect && stream_want(in) == 0);
+}
+
+/*
  * Read one message: a datagram (SEQPACKET, DGRAM) in one go, or a stream's
  * next message. A caller who waits forever for a message to begin waits in
  * a blocking recvmsg, with no poll (a non-blocking socket answers EAGAIN and
  * poll waits instead); with a timeout the first recvmsg does not wait, and
  * poll waits only when nothing is queued. The rest of a begun stream message
  * is always waited for with poll, under its own deadline.
+ *
+ * @expect (a region message's SB_WIRE_LEN, or 0 for any length): the first
+ * recvmsg asks for exactly that many bytes, which reads a stream message and
+ * an expected datagram alike, so the socket's type (a getsockopt) is asked
+ * only when what came is not exactly that message.
  */
-int sb_recv_message(int sock, int timeout_ms, struct sb_inbox *in)
+int sb_recv_message(int sock, int timeout_ms, size_t expect, struct sb_inbox *in)
 {
 	struct recv_clock clock = { .timeout_ms = timeout_ms,
 				    .deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0) };
-	int type, r = socket_type(sock, &type);
+	int type = 0, r = expect ? 0 : socket_type(sock, &type);
 
 	while (r == 0) {
 		int flags = timeout_ms < 0 && in->len == 0 ? 0 : MSG_DONTWAIT;
-		r = recv_part(sock, type, in, type == SOCK_STREAM ? stream_want(in)
-							    : SB_MSG_MAX + 1, flags);
+		size_t want = type == SOCK_STREAM ? stream_want(in)
+			      : type			 ? SB_MSG_MAX + 1
+							 : expect - in->len;
+		int t = 0;
+		r = recv_part(sock, &type, in, want, flags);
+		if (r == 1 && !type && whole_untyped(in, expect))
+			return 0;
+		if (r == 1 && !type && (t = socket_type(sock, &type)) < 0)
+			return t;
 		if (r == 1 && (type != SOCK_STREAM || stream_want(in) == 0))
 			return 0;
 		if (r >= 0)
@@ -505,7 +541,7 @@ SEALBUF_EXPORT int sealbuf_region_recv(int sock, const struct sealbuf_recv_opts 
 	if (r == 0 && !ret_region)
 		r = sb_fail(-EINVAL, SEALBUF_R_INVALID_ARGUMENT, "ret_region is NULL");
 	if (r == 0)
-		r = sb_recv_message(sock, o.timeout_ms, &in);
+		r = sb_recv_message(sock, o.timeout_ms, SB_WIRE_LEN, &in);
 	/* The version first: a frame (version 2) gets its own clear error. */
 	if (r == 0)
 		r = sb_wire_decode(in.buf, in.len, &w);

@@ -80,6 +80,7 @@ int sb_region_new(struct sealbuf_region **ret)
 		return sb_fail(-ENOMEM, SEALBUF_R_NO_MEMORY, "out of memory");
 	r->fd = -1;
 	r->populated = &r->populated_store;
+	r->write_sealed = &r->write_sealed_store;
 	*ret = r;
 	return 0;
 }

@@ -35,6 +35,15 @@ struct sealbuf_region {
 	 */
 	bool *populated;
 	bool populated_store;
+	/*
+	 * The memfd carries a write seal (F_SEAL_FUTURE_WRITE or F_SEAL_WRITE)
+	 * that this process added or has seen. Seals are never taken off, so
+	 * true is for good; false may be out of date only when another holder
+	 * of the memfd added one (handle.c: who asks the kernel then). A fact
+	 * about the memfd, recorded through a const region as populated is.
+	 */
+	bool *write_sealed;
+	bool write_sealed_store;
 	bool hugetlb;            /* on hugetlbfs: huge pages already */
 	bool thp;                /* MADV_HUGEPAGE given to this mapping */
 	/*
@@ -55,8 +64,14 @@ struct sealbuf_region {
 int sb_reopen_rdonly(int fd);
 /* handle.c: a new fd for @region (read-only reopen with SEALBUF_SHARE_RDONLY). */
 int sb_share_fd(const struct sealbuf_region *region, uint32_t flags, int *ret_fd);
-/* Whether @region may be shared with @flags. */
-int sb_share_check(const struct sealbuf_region *region, uint32_t flags);
+/*
+ * Whether @region may be shared with @flags. A read-write share is refused
+ * once the memfd is write-sealed: by what this process knows, and with
+ * @ask_kernel by the memfd's seals too (one F_GET_SEALS), which catches a
+ * seal another holder added. Without it, such a handle is still refused,
+ * by its receiver (SEALBUF_R_SEALS_EXTRA): the kernel keeps it read-only.
+ */
+int sb_share_check(const struct sealbuf_region *region, uint32_t flags, bool ask_kernel);
 /*
  * handle.c: the checks open makes besides the seal policy (check.c makes
  * them too): the access mode allows the mapping asked; the file holds a

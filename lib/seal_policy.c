@@ -112,7 +112,6 @@ int sb_check_seals_mode(int fd, bool writable)
 		return sb_fail(-EBADFD, SEALBUF_R_NOT_MEMFD,
 			       "the fd has no seals at all (F_GET_SEALS: %s): not a memfd",
 			       strerror(-seals));
-	sb_seals_str(seals, have, sizeof(have));
 	/* Files made without MFD_ALLOW_SEALING report SEAL alone, forever. */
 	if (seals == F_SEAL_SEAL)
 		return sb_fail(-EPERM, SEALBUF_R_NOT_SEALABLE,
@@ -120,12 +119,12 @@ int sb_check_seals_mode(int fd, bool writable)
 	if ((seals & SB_SEALS_REQUIRED) != SB_SEALS_REQUIRED)
 		return sb_fail(-EPERM, SEALBUF_R_SEALS_MISSING,
 			       "the fd carries seals { %s }, needs SHRINK GROW: its sender could still resize it",
-			       have);
+			       sb_seals_str(seals, have, sizeof(have)));
 	if (writable && (seals & SB_SEALS_FORBIDDEN))
 		return sb_fail(-EPERM, SEALBUF_R_SEALS_EXTRA,
 			       "the fd carries seals { %s }: a write-sealed region (shared read-only, or frozen) "
 			       "maps read-only only: open it with SEALBUF_OPEN_RDONLY",
-			       have);
+			       sb_seals_str(seals, have, sizeof(have)));
 	return 0;
 }
 

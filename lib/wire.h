@@ -106,8 +106,8 @@ struct sb_inbox {
 };
 /* One sendmsg of @len bytes with @nfds fds (1..SB_INBOX_FDS); a stream's rest follows. */
 int sb_send_fds(int sock, const int *fds, size_t nfds, const uint8_t *buf, size_t len);
-/* Read one message; @timeout_ms as poll(2). */
-int sb_recv_message(int sock, int timeout_ms, struct sb_inbox *in);
+/* Read one message; @timeout_ms as poll(2); @expect: its exact size if known, else 0. */
+int sb_recv_message(int sock, int timeout_ms, size_t expect, struct sb_inbox *in);
 /* Exactly @want fds arrived, none dropped. */
 int sb_inbox_check_fds(const struct sb_inbox *in, size_t want);
 void sb_inbox_close(struct sb_inbox *in);

@@ -185,6 +185,38 @@ static void stall_case(int timeout_ms)
 static void stream_stall(void **state) { stall_case(50); }
 
 /*
+ * A stream message that comes in parts (the fd with the first) is read
+ * whole, for a receiver that waits for ever and for one with a timeout;
+ * the message after it, sent whole, is read on its own.
+ */
+static void stream_in_parts(void **state)
+{
+	SEALBUF_OPTS(sealbuf_recv_opts, forever, .timeout_ms = -1);
+	SEALBUF_OPTS(sealbuf_recv_opts, timed, .timeout_ms = 1000);
+	const struct sealbuf_recv_opts *opts[] = { &forever, &timed };
+	struct sealbuf_region *r = new_region(tl_page()), *got;
+	uint8_t msg[SB_WIRE_LEN];
+	int sv[2], fd = sealbuf_region_fd(r);
+
+	encode(msg, SEALBUF_KIND_PLAIN, tl_page(), tl_page());
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		tl_socketpair(SOCK_STREAM, sv);
+		tl_send_raw(sv[0], msg, 5, &fd, 1);
+		assert_int_equal(write(sv[0], msg + 5, 20), 20);
+		assert_int_equal(write(sv[0], msg + 25, SB_WIRE_LEN - 25), SB_WIRE_LEN - 25);
+		assert_int_equal(sealbuf_region_send(sv[0], r, 0), 0);
+		assert_int_equal(sealbuf_region_recv(sv[1], opts[i], &got), 0);
+		assert_int_equal(sealbuf_region_size(got), tl_page());
+		sealbuf_region_free(got);
+		assert_int_equal(sealbuf_region_recv(sv[1], opts[i], &got), 0);
+		sealbuf_region_free(got);
+		close(sv[0]);
+		close(sv[1]);
+	}
+	sealbuf_region_free(r);
+}
+
+/*
  * Waiting for ever, the receive blocks in recvmsg (no poll) for the start of
  * a message; the rest of a half-sent one still has its own deadline.
  */
@@ -331,7 +363,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		TL_TEST(fork_seqpacket), TL_TEST(fork_stream), TL_TEST(fork_dgram),
 		TL_TEST(fork_empty), TL_TEST(fork_rdonly), TL_TEST(hostile_messages),
-		TL_TEST(hostile_fd_in_message), TL_TEST(stream_stall),
+		TL_TEST(hostile_fd_in_message), TL_TEST(stream_stall), TL_TEST(stream_in_parts),
 		TL_TEST(stream_stall_forever), TL_TEST(wait_forever),
 		TL_TEST(stream_back_to_back), TL_TEST(peer_closed_and_empty),
 		TL_TEST(rdonly_must_be_received_rdonly), TL_TEST(recv_bad_arguments),

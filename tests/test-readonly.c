@@ -376,6 +376,45 @@ static void order_of_shares(void **state)
 	sealbuf_region_free(a);
 }
 
+/*
+ * Sends after a read-only share: a read-write send is refused at once (this
+ * process knows of the seal). A seal another holder added behind the
+ * sender's back is not looked up on the send (docs/performance.md): the
+ * read-write handle goes out, and its receiver refuses to map it writable,
+ * so nothing writes through it either way.
+ */
+static void sends_after_write_seal(void **state)
+{
+	SEALBUF_OPTS(sealbuf_recv_opts, rw, .timeout_ms = 1000);
+	SEALBUF_OPTS(sealbuf_recv_opts, ro, .timeout_ms = 1000, .flags = SEALBUF_OPEN_RDONLY);
+	struct sealbuf_region *a = tl_region("sends", tl_page(), 0), *b = tl_region("sends-b", tl_page(), 0);
+	struct sealbuf_region *got;
+	int sv[2], fd;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(sealbuf_region_share(a, SEALBUF_SHARE_RDONLY, &fd), 0);
+	close(fd);
+	tl_assert_fail(sealbuf_region_send(sv[0], a, 0), -EPERM, SEALBUF_R_SHARED_READ_ONLY);
+	/* Another holder of a writable fd seals b: the sender has not been told. */
+	assert_int_equal(sealbuf_region_share(b, 0, &fd), 0);
+	assert_int_equal(fcntl(fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE), 0);
+	close(fd);
+	assert_int_equal(sealbuf_region_send(sv[0], b, 0), 0);
+	tl_assert_fail(sealbuf_region_recv(sv[1], &rw, &got), -EPERM, SEALBUF_R_SEALS_EXTRA);
+	/* Read-only it maps; writing through it cannot. */
+	assert_int_equal(sealbuf_region_send(sv[0], b, 0), 0);
+	assert_int_equal(sealbuf_region_recv(sv[1], &ro, &got), 0);
+	assert_int_equal(mprotect(sealbuf_region_data(got), tl_page(), PROT_READ | PROT_WRITE), -1);
+	sealbuf_region_free(got);
+	/* Asking for a handle looks at the seals: refused with the rule's reason. */
+	tl_assert_fail(sealbuf_region_share(b, 0, &fd), -EPERM, SEALBUF_R_SHARED_READ_ONLY);
+	tl_assert_fail(sealbuf_region_send(sv[0], b, 0), -EPERM, SEALBUF_R_SHARED_READ_ONLY);
+	close(sv[0]);
+	close(sv[1]);
+	sealbuf_region_free(a);
+	sealbuf_region_free(b);
+}
+
 static void need_udmabuf(void)
 {
 	if (sealbuf_udmabuf_check() < 0) {
@@ -435,6 +474,7 @@ int main(int argc, char **argv)
 		TL_TEST(reserved_keeps_publishing),
 		TL_TEST(rdonly_region_shares_rdonly),
 		TL_TEST(order_of_shares),
+		TL_TEST(sends_after_write_seal),
 		TL_TEST(dmabuf_before_rdonly_share),
 	};
 
