@@ -23,28 +23,14 @@
 #define SHMEM_ENABLED "/sys/kernel/mm/transparent_hugepage/shmem_enabled"
 #define PMD_SIZE_FILE "/sys/kernel/mm/transparent_hugepage/hpage_pmd_size"
 
-/* The bracketed word of @text ("always [advise] never" -> "advise"). */
-static void selected(const char *text, char *buf, size_t len)
-{
-	const char *open = strchr(text, '['), *close = open ? strchr(open, ']') : NULL;
-	size_t n = open && close ? (size_t)(close - open - 1) : 0;
-
-	if (n >= len)
-		n = 0;
-	if (n)
-		memcpy(buf, open + 1, n);
-	buf[n] = '\0';
-}
-
 enum sb_thp sb_thp_mode(char *buf, size_t len)
 {
-	char text[128], word[32];
+	char word[32];
 
-	if (sb_read_text(SHMEM_ENABLED, text, sizeof(text)) <= 0) {
+	if (sb_read_choice(SHMEM_ENABLED, word, sizeof(word)) < 0) {
 		snprintf(buf, len, "%s", "unsupported");
 		return SB_THP_NONE;
 	}
-	selected(text, word, sizeof(word));
 	snprintf(buf, len, "%s", word);
 	if (!strcmp(word, "advise"))
 		return SB_THP_ADVISE;

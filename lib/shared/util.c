@@ -103,6 +103,25 @@ int sb_read_line(const char *path, char *buf, size_t len)
 	return 0;
 }
 
+int sb_read_choice(const char *path, char *buf, size_t len)
+{
+	char text[256];
+	const char *open, *close;
+	ssize_t n = sb_read_text(path, text, sizeof(text));
+
+	if (len)
+		buf[0] = '\0';
+	if (n < 0)
+		return (int)n;
+	open = strchr(text, '[');
+	close = open ? strchr(open, ']') : NULL;
+	if (!close || (size_t)(close - open - 1) >= len)
+		return -EINVAL;
+	memcpy(buf, open + 1, (size_t)(close - open - 1));
+	buf[close - open - 1] = '\0';
+	return 0;
+}
+
 int sb_read_long(const char *path, long *ret)
 {
 	char buf[64], *end;

@@ -49,6 +49,12 @@ uint64_t sb_now_ns(void);
 ssize_t sb_read_text(const char *path, char *buf, size_t len);
 /* The first line of a small file, newline and trailing blanks cut: 0 or -errno. */
 int sb_read_line(const char *path, char *buf, size_t len);
+/*
+ * The selected word of a sysfs choice file ("always [advise] never" ->
+ * "advise") into @buf: 0, -ENOENT-like -errno when it cannot be read, or
+ * -EINVAL when it holds no bracketed word.
+ */
+int sb_read_choice(const char *path, char *buf, size_t len);
 /* A small file holding one decimal integer: 0 or -errno (-EINVAL when it holds none). */
 int sb_read_long(const char *path, long *ret);
 

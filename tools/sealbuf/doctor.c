@@ -363,18 +363,13 @@ static void check_heaps(struct doctor *d)
  */
 static void check_thp(struct doctor *d)
 {
-	char line[128] = "", *open, *close;
+	char open[32];
 	struct check *c;
 
-	sb_read_line("/sys/kernel/mm/transparent_hugepage/shmem_enabled", line, sizeof(line));
-	open = strchr(line, '[');
-	close = open ? strchr(open, ']') : NULL;
-	if (!open || !close) {
+	if (sb_read_choice("/sys/kernel/mm/transparent_hugepage/shmem_enabled", open, sizeof(open)) < 0) {
 		add(d, "shmem-thp", ST_INFO, "transparent huge pages for shmem: not offered by this kernel");
 		return;
 	}
-	*close = '\0';
-	open++;
 	if (!strcmp(open, "advise") || !strcmp(open, "always") || !strcmp(open, "within_size") ||
 	    !strcmp(open, "force")) {
 		add(d, "shmem-thp", ST_INFO, "transparent huge pages for shmem: %s (regions of 2 MiB and up use them)",

@@ -45,7 +45,7 @@ static int read_error(const char *path, int err, uint64_t max)
 
 int rio_read_file(const char *path, uint8_t **ret_buf, size_t *ret_len)
 {
-	int fd, r = open_input(path, &fd);
+	int fd = -1, r = open_input(path, &fd);
 
 	if (r)
 		return r;
@@ -155,7 +155,7 @@ static int from_stream(const struct input *in, int fd, struct sealbuf_region **r
 int rio_region_from_input(const struct input *in, struct sealbuf_region **ret)
 {
 	struct stat st;
-	int fd, r;
+	int fd = -1, r;
 
 	if (!in->path && !in->have_size)
 		return tool_usage_error("give a FILE, '-' for standard input, or --size for a zero-filled region");

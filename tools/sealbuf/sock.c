@@ -99,7 +99,7 @@ int sock_connect(const char *path, bool wait, int timeout_ms, int *ret_fd)
 static int clear_path(const char *path, const struct sockaddr_un *sun)
 {
 	struct stat st;
-	int fd, r;
+	int fd = -1, r;
 
 	if (lstat(path, &st) < 0)
 		return errno == ENOENT ? 0 : tool_error(tool_exit_for_errno(errno), "%s: %s", path,
