@@ -96,7 +96,10 @@ static void update_end(struct sealbuf_region *r, size_t size)
 	 * seq_cst increment then load of seq: one of the two sees the other,
 	 * so a reader never sleeps through this publish.
 	 */
-	atomic_store_explicit(&h->writer_cpu, htole32(this_cpu()), memory_order_relaxed);
+	/* Stored only when it moved: a reader spinning on this line steals it between stores. */
+	uint32_t cpu = htole32(this_cpu());
+	if (atomic_load_explicit(&h->writer_cpu, memory_order_relaxed) != cpu)
+		atomic_store_explicit(&h->writer_cpu, cpu, memory_order_relaxed);
 	sb_seq_store(h, r->seq + 1, memory_order_seq_cst);
 	if (sb_u32_load(&h->waiters, memory_order_seq_cst) ||
 	    sb_u32_load(&h->rdonly_waiters, memory_order_relaxed))
