@@ -400,7 +400,9 @@ static int build_frame(const struct sb_wire_frame *w, struct sb_inbox *in,
 	return 0;
 }
 
-#define FRAME_OPEN_FLAGS (SEALBUF_OPEN_RDONLY | SEALBUF_OPEN_KEEP_HANDLE)
+#define FRAME_OPEN_FLAGS                                                       \
+	(SEALBUF_OPEN_RDONLY | SEALBUF_OPEN_KEEP_HANDLE | SEALBUF_OPEN_POPULATE |      \
+	 SEALBUF_OPEN_LAZY)
 #define FRAME_RECV_FLAGS (FRAME_OPEN_FLAGS | SEALBUF_RECV_SAME_UID | SEALBUF_RECV_PEER_PIDFD)
 
 static int recv_opts(const struct sealbuf_frame_recv_opts *opts, struct sealbuf_frame_recv_opts *o)
@@ -414,6 +416,8 @@ static int recv_opts(const struct sealbuf_frame_recv_opts *opts, struct sealbuf_
 	r = sb_opts_load(opts, offsetof(struct sealbuf_frame_recv_opts, exporters), sizeof(*o), o);
 	if (r == 0)
 		r = sb_check_flags(o->flags, FRAME_RECV_FLAGS, "receive flags");
+	if (r == 0)
+		r = sb_open_flags_check(o->flags);
 	return r < 0 ? r : sb_check_reserved(o->reserved, "frame receive options");
 }
 

@@ -547,6 +547,33 @@ static void rdonly_frame_mprotect(void **state)
 	sealbuf_frame_free(f);
 }
 
+/* The open flags reach each region of a frame: populated by default, not with LAZY. */
+static void recv_populate(void **state)
+{
+	SEALBUF_OPTS(sealbuf_frame_recv_opts, lazy, .flags = SEALBUF_OPEN_LAZY, .timeout_ms = 1000);
+	SEALBUF_OPTS(sealbuf_frame_recv_opts, both, .timeout_ms = 1000,
+		     .flags = SEALBUF_OPEN_LAZY | SEALBUF_OPEN_POPULATE);
+	struct sealbuf_frame_desc d = layout(DRM_FORMAT_XRGB8888, 512, 512, 0, 0, NULL);
+	struct sealbuf_frame *f = NULL, *g = NULL;
+	size_t size = 512 * 512 * 4;
+	int sv[2];
+
+	assert_int_equal(sealbuf_frame_create(&d, NULL, &f), 0);
+	tl_socketpair(SOCK_SEQPACKET, sv);
+	tl_assert_fail(sealbuf_frame_recv(sv[1], &both, &g), -EINVAL, SEALBUF_R_INVALID_ARGUMENT);
+	assert_int_equal(sealbuf_frame_send(sv[0], f, 0), 0);
+	assert_int_equal(sealbuf_frame_recv(sv[1], NULL, &g), 0);
+	assert_int_equal(tl_pages_mapped(sealbuf_frame_plane(g, 0), size), size / tl_page());
+	sealbuf_frame_free(g);
+	assert_int_equal(sealbuf_frame_send(sv[0], f, 0), 0);
+	assert_int_equal(sealbuf_frame_recv(sv[1], &lazy, &g), 0);
+	assert_int_equal(tl_pages_mapped(sealbuf_frame_plane(g, 0), size), 0);
+	sealbuf_frame_free(g);
+	close(sv[0]);
+	close(sv[1]);
+	sealbuf_frame_free(f);
+}
+
 static void bad_arguments(void **state)
 {
 	SEALBUF_OPTS(sealbuf_frame_opts, fo, .reserved = 1);
@@ -580,7 +607,7 @@ int main(void)
 		TL_TEST(set_region_rules), TL_TEST(fork_seqpacket), TL_TEST(fork_stream),
 		TL_TEST(stream_mixed), TL_TEST(version_mismatch), TL_TEST(hostile_fd_count),
 		TL_TEST(hostile_planes), TL_TEST(hostile_buffers), TL_TEST(hostile_bytes),
-		TL_TEST(timeouts_and_stalls), TL_TEST(rdonly_frame), TL_TEST(bad_arguments),
+		TL_TEST(timeouts_and_stalls), TL_TEST(rdonly_frame), TL_TEST(recv_populate), TL_TEST(bad_arguments),
 		TL_TEST(hostile_review), TL_TEST(aliased_buffers), TL_TEST(rdonly_frame_mprotect),
 	};
 	signal(SIGPIPE, SIG_DFL);

@@ -42,10 +42,12 @@ struct send_ctx {
 
 static double frame_once(const struct sealbuf_frame *f, int sv[2])
 {
+	/* Lazy, like the raw side's bare mmaps: the receive alone, not a populate. */
+	SEALBUF_OPTS(sealbuf_frame_recv_opts, o, .flags = SEALBUF_OPEN_LAZY, .timeout_ms = -1);
 	struct sealbuf_frame *g;
 	uint64_t t = bench_now_ns();
 
-	if (sealbuf_frame_send(sv[0], f, 0) < 0 || sealbuf_frame_recv(sv[1], NULL, &g) < 0) {
+	if (sealbuf_frame_send(sv[0], f, 0) < 0 || sealbuf_frame_recv(sv[1], &o, &g) < 0) {
 		fprintf(stderr, "frame: %s\n", sealbuf_last_error());
 		exit(1);
 	}
