@@ -236,7 +236,7 @@ static bool reserve_late(const struct sealbuf_create_opts *o, size_t file_size)
 static int map_new(struct sealbuf_region *r, size_t file_size,
 		   const struct sealbuf_create_opts *o, bool late)
 {
-	int ret = sb_region_map(r, file_size, true);
+	int ret = sb_region_map(r, file_size, true, false);
 
 	r->hugetlb = o->flags & SEALBUF_CREATE_HUGETLB;
 	r->never_reserved = o->flags & SEALBUF_CREATE_NORESERVE;

@@ -200,6 +200,7 @@ static int open_fd(int fd, size_t size, const struct sealbuf_open_opts *o,
 {
 	enum sealbuf_kind kind = o->kind ? o->kind : SEALBUF_KIND_PLAIN;
 	bool writable = !(o->flags & SEALBUF_OPEN_RDONLY), nomap = o->flags & SEALBUF_OPEN_NOMAP;
+	bool populate, at_map;
 	struct sealbuf_region *r;
 	size_t file_size, page, held;
 	int ret;
@@ -227,11 +228,18 @@ static int open_fd(int fd, size_t size, const struct sealbuf_open_opts *o,
 	r->file_size = file_size;
 	r->writable = writable;
 	r->hugetlb = page > sb_page_size();
-	ret = nomap ? 0 : sb_region_map(r, file_size, writable);
+	/*
+	 * Populated with the mmap itself unless huge-page advice must come
+	 * between the two (in "advise" mode only faults after MADV_HUGEPAGE
+	 * make huge pages): one system call saved per receive.
+	 */
+	populate = !nomap && want_populate(o->flags, file_size, held);
+	at_map = populate && !sb_thp_would_advise(file_size, r->hugetlb);
+	ret = nomap ? 0 : sb_region_map(r, file_size, writable, at_map);
 	/* Both do nothing without a mapping (NOMAP). */
 	if (ret == 0)
 		sb_thp_advise(r);
-	if (ret == 0 && want_populate(o->flags, file_size, held))
+	if (ret == 0 && populate && !at_map)
 		sb_populate_read(r);
 	if (ret == 0 && sb_kind_has_header(kind))
 		ret = sb_header_attach(r, size, page);

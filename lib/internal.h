@@ -72,6 +72,8 @@ int sb_fallocate(int fd, off_t len);
 int sb_fcntl(int fd, int cmd, int arg);
 int sb_fchmod(int fd, mode_t mode);
 int sb_mmap(size_t len, int prot, int fd, void **ret);
+/* The same with more flags (MAP_POPULATE) beside MAP_SHARED. */
+int sb_mmap_flags(size_t len, int prot, int flags, int fd, void **ret);
 /* MAP_SHARED at @off of @fd; with @addr, MAP_FIXED there (replacing what was mapped). */
 int sb_mmap_at(void *addr, size_t len, int prot, int fd, off_t off, void **ret);
 void sb_munmap(void *addr, size_t len);

@@ -102,7 +102,7 @@ static bool is_write_only(int fd)
 	return fl >= 0 && (fl & O_ACCMODE) == O_WRONLY;
 }
 
-int sb_region_map(struct sealbuf_region *r, size_t file_size, bool writable)
+int sb_region_map(struct sealbuf_region *r, size_t file_size, bool writable, bool populate)
 {
 	int prot = PROT_READ | (writable ? PROT_WRITE : 0);
 	void *p;
@@ -111,7 +111,7 @@ int sb_region_map(struct sealbuf_region *r, size_t file_size, bool writable)
 	r->writable = writable;
 	if (!file_size)
 		return 0; /* an empty region maps nothing */
-	ret = sb_mmap(file_size, prot, r->fd, &p);
+	ret = sb_mmap_flags(file_size, prot, populate ? MAP_POPULATE : 0, r->fd, &p);
 	/* A shared hugetlbfs mapping reserves its huge pages: ENOMEM means none left. */
 	if (ret == -ENOMEM && fd_huge_page(r->fd))
 		return sb_fail_huge_pages(file_size, fd_huge_page(r->fd));

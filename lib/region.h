@@ -91,9 +91,13 @@ bool sb_kind_has_header(enum sealbuf_kind kind);
 /* File size of a region of @kind holding @size bytes (page-rounded). */
 int sb_file_size(enum sealbuf_kind kind, size_t size, size_t page, size_t *ret);
 
-/* region.c: the object. new: empty, no fd; map: map its fd (of @file_size bytes). */
+/*
+ * region.c: the object. new: empty, no fd; map: map its fd (of @file_size
+ * bytes), with @populate its pages too, in the same system call (MAP_POPULATE,
+ * which like MADV_POPULATE_READ makes writable entries in a shared mapping).
+ */
 int sb_region_new(struct sealbuf_region **ret);
-int sb_region_map(struct sealbuf_region *r, size_t file_size, bool writable);
+int sb_region_map(struct sealbuf_region *r, size_t file_size, bool writable, bool populate);
 /* @bytes need huge pages of @page bytes that the pool lacks: say how to reserve them. */
 int sb_fail_huge_pages(size_t bytes, size_t page);
 
@@ -109,13 +113,15 @@ void sb_prefault(struct sealbuf_region *r, bool late);
  * residency.c: transparent huge pages for shmem, and populating a mapping.
  * thp_mode: the kernel's shmem_enabled setting (its word in @buf); advise:
  * MADV_HUGEPAGE on @r's mapping where that setting allows it and the mapping
- * holds a huge page (false otherwise); thp_min_size: the huge page size, or
+ * holds a huge page (false otherwise), which would_advise tells before the
+ * mapping exists; thp_min_size: the huge page size, or
  * 1 when shmem gets no huge pages here; populate_read: map every page of
  * @r's mapping now (false when the kernel declined: pages then fault in).
  */
 enum sb_thp { SB_THP_NONE, SB_THP_ADVISE, SB_THP_ALWAYS };
 enum sb_thp sb_thp_mode(char *buf, size_t len);
 size_t sb_thp_min_size(void);
+bool sb_thp_would_advise(size_t map_size, bool hugetlb);
 bool sb_thp_advise(struct sealbuf_region *r);
 bool sb_populate_read(struct sealbuf_region *r);
 

@@ -59,12 +59,17 @@ size_t sb_thp_min_size(void)
 	return v;
 }
 
-bool sb_thp_advise(struct sealbuf_region *r)
+bool sb_thp_would_advise(size_t map_size, bool hugetlb)
 {
 	size_t pmd = sb_thp_min_size();
 
 	/* Smaller than one huge page: nothing to gain. hugetlbfs: huge already. */
-	if (pmd <= 1 || !r->map || r->map_size < pmd || r->hugetlb)
+	return pmd > 1 && map_size >= pmd && !hugetlb;
+}
+
+bool sb_thp_advise(struct sealbuf_region *r)
+{
+	if (!r->map || !sb_thp_would_advise(r->map_size, r->hugetlb))
 		return false;
 	if (sb_madvise(r->map, r->map_size, MADV_HUGEPAGE) < 0)
 		return false;

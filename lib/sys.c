@@ -59,7 +59,12 @@ int sb_fcntl(int fd, int cmd, int arg)
 
 int sb_mmap(size_t len, int prot, int fd, void **ret)
 {
-	void *p = mmap(NULL, len, prot, MAP_SHARED, fd, 0);
+	return sb_mmap_flags(len, prot, 0, fd, ret);
+}
+
+int sb_mmap_flags(size_t len, int prot, int flags, int fd, void **ret)
+{
+	void *p = mmap(NULL, len, prot, MAP_SHARED | flags, fd, 0);
 
 	if (p == MAP_FAILED)
 		return -errno;
