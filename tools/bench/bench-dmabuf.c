@@ -171,7 +171,7 @@ static void bench_export(struct bench *b, size_t mib)
 static void bench_fresh(struct bench *b, size_t mib, uint32_t flags, const char *target)
 {
 	struct exp_ctx c = { .size = mib * MiB, .fresh = true, .create_flags = flags,
-			     .n = bench_reps(b, 9) };
+			     .n = bench_reps(b, 25) }; /* TCG is noisy: more samples per median */
 	struct bench_pair p;
 	char fig[80];
 
