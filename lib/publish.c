@@ -13,7 +13,8 @@
 
 #define READ_TRIES 100              /* copies spoiled by the writer before -EAGAIN */
 #define SPIN_NS 50000u              /* spin this long before sleeping (a futex wake: ~70 us) */
-#define SPIN_CHECK_EVERY 16         /* pauses between looks at the clock and the writer's CPU */
+#define SPIN_YIELD_EVERY 16         /* pauses between looks at the writer's CPU (yield if ours) */
+#define SPIN_CLOCK_EVERY 64         /* pauses between looks at the clock, when not yielding */
 #define STALL_MS_DEFAULT 1000       /* one update in progress this long: writer stalled */
 #define POLL_NS 10000000u           /* read-only reader nobody wakes: look every 10 ms */
 #define NS_PER_MS 1000000u
@@ -200,15 +201,23 @@ static bool spin(struct sb_header *h, uint64_t seq, uint64_t deadline)
 		if (s != seq && !(s & 1))
 			return true;
 		sb_cpu_relax();
-		if (i % SPIN_CHECK_EVERY)
+		if (i % SPIN_YIELD_EVERY)
+			continue;
+		/*
+		 * Across CPUs the clock is read less often (each read delays
+		 * seeing a publish); after a yield, every time (it may have
+		 * taken a while).
+		 */
+		bool yielded = should_yield(h);
+		if (yielded)
+			sb_yield();
+		else if (i % SPIN_CLOCK_EVERY)
 			continue;
 		uint64_t now = sb_now_ns();
 		if (!end)
 			end = now + SPIN_NS < deadline ? now + SPIN_NS : deadline;
 		if (now >= end)
 			return s != seq;
-		if (should_yield(h))
-			sb_yield();
 	}
 }
 
