@@ -2,30 +2,20 @@
 /* Extensible option structs: each carries its size (libbpf's OPTS pattern). */
 #include "internal.h"
 
-/*
- * A caller built against an older header passes a smaller struct (the
- * missing tail means defaults); a newer one a larger struct, accepted only
- * if the fields we do not know are zero.
- */
+/* The rule is lib/shared's sb_opts_copy(), which libsealbuf-rdma shares. */
 int sb_opts_load(const void *opts, size_t min_sz, size_t our_sz, void *out)
 {
-	const uint8_t *p = opts;
-	size_t sz;
+	size_t where = 0;
+	int r = sb_opts_copy(opts, min_sz, our_sz, out, &where);
 
-	memset(out, 0, our_sz);
-	if (!opts)
-		return 0;
-	memcpy(&sz, opts, sizeof(sz));
-	if (sz < min_sz)
+	if (r == -ERANGE)
 		return sb_fail(-EINVAL, SEALBUF_R_BAD_OPTS_SIZE,
 			       "options .sz is %zu, at least %zu expected (use SEALBUF_OPTS)",
-			       sz, min_sz);
-	for (size_t i = our_sz; i < sz; i++)
-		if (p[i])
-			return sb_fail(-EINVAL, SEALBUF_R_BAD_OPTS_SIZE,
-				       "options set a field at byte %zu that this version of sealbuf does not know",
-				       i);
-	memcpy(out, opts, sz < our_sz ? sz : our_sz);
+			       where, min_sz);
+	if (r < 0)
+		return sb_fail(-EINVAL, SEALBUF_R_BAD_OPTS_SIZE,
+			       "options set a field at byte %zu that this version of sealbuf does not know",
+			       where);
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 
 #include "rdma-internal.h"
+#include "shared/util.h"
 
 #define TIMEOUT_DEFAULT_MS 10000
 
@@ -238,28 +239,21 @@ static int connect_id(struct sealbuf_rdma *c, const struct addrinfo *ai, int tim
 }
 
 /*
- * An option struct of @our_sz bytes (libbpf's OPTS): NULL means defaults; a
- * larger one from a newer header is accepted if the fields we lack are zero.
- * The same rule as the core's sb_opts_load(), which is private to
- * libsealbuf: this library links only its public ABI.
+ * An option struct of @our_sz bytes, all of which 1.0 callers pass: the
+ * core's rule (lib/shared's sb_opts_copy(); this library links only the
+ * core's public ABI, and lib/shared statically).
  */
 int rb_opts_load(const void *opts, size_t our_sz, void *out)
 {
-	const uint8_t *p = opts;
-	size_t sz;
+	size_t where = 0;
+	int r = sb_opts_copy(opts, our_sz, our_sz, out, &where);
 
-	memset(out, 0, our_sz);
-	if (!opts)
-		return 0;
-	memcpy(&sz, opts, sizeof(sz));
-	if (sz < our_sz)
+	if (r == -ERANGE)
 		return rb_fail(-EINVAL, SEALBUF_R_BAD_OPTS_SIZE,
-			       "options .sz is %zu, at least %zu expected (use SEALBUF_OPTS)", sz, our_sz);
-	for (size_t i = our_sz; i < sz; i++)
-		if (p[i])
-			return rb_fail(-EINVAL, SEALBUF_R_BAD_OPTS_SIZE,
-				       "options set a field at byte %zu that this version does not know", i);
-	memcpy(out, opts, our_sz);
+			       "options .sz is %zu, at least %zu expected (use SEALBUF_OPTS)", where, our_sz);
+	if (r < 0)
+		return rb_fail(-EINVAL, SEALBUF_R_BAD_OPTS_SIZE,
+			       "options set a field at byte %zu that this version does not know", where);
 	return 0;
 }
 

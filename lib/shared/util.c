@@ -103,6 +103,27 @@ int sb_read_line(const char *path, char *buf, size_t len)
 	return 0;
 }
 
+int sb_opts_copy(const void *opts, size_t min_sz, size_t our_sz, void *out, size_t *where)
+{
+	const uint8_t *p = opts;
+	size_t sz;
+
+	memset(out, 0, our_sz);
+	if (!opts)
+		return 0;
+	memcpy(&sz, opts, sizeof(sz));
+	*where = sz;
+	if (sz < min_sz)
+		return -ERANGE;
+	for (size_t i = our_sz; i < sz; i++)
+		if (p[i]) {
+			*where = i;
+			return -E2BIG;
+		}
+	memcpy(out, opts, sz < our_sz ? sz : our_sz);
+	return 0;
+}
+
 int sb_read_choice(const char *path, char *buf, size_t len)
 {
 	char text[256];

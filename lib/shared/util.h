@@ -43,6 +43,17 @@ const char *sb_file_type_name(mode_t mode);
 uint64_t sb_now_ns(void);
 
 /*
+ * An option struct (libbpf's OPTS: its first field, a size_t, is its size)
+ * into @out (@our_sz bytes, zeroed first; NULL @opts: all defaults). A
+ * caller built against an older header passes a smaller struct (the tail
+ * means defaults); a newer one a larger struct, accepted only if the fields
+ * this version lacks are zero. 0; -ERANGE when its size is below @min_sz
+ * (*@where: that size); -E2BIG when a byte past @our_sz is set (*@where: its
+ * offset). The libraries turn these into their error texts.
+ */
+int sb_opts_copy(const void *opts, size_t min_sz, size_t our_sz, void *out, size_t *where);
+
+/*
  * Read a small text file (sysfs, procfs, cgroupfs) into @buf (@len > 0
  * bytes), NUL-terminated: its length, or -errno. EINTR is retried.
  */
