@@ -19,6 +19,25 @@ struct job {
 	const char *split_hint; /* how to export it in parts */
 };
 
+/*
+ * A failed export of regions: if one is write-sealed (shared read-only or
+ * frozen by another holder, unknown to this process until now), that rule
+ * is the error, as before any kernel limit or device problem: it is the one
+ * no retry mends. Looked up only on failure, so an export that works makes
+ * no F_GET_SEALS (docs/performance.md).
+ */
+static int explain(const struct sb_span *s, size_t n, int err)
+{
+	for (size_t i = 0; i < n; i++) {
+		int r = s[i].region ? sb_check_writable_policy(s[i].fd, "export") : 0;
+		if (r < 0) {
+			*s[i].region->write_sealed = true;
+			return r;
+		}
+	}
+	return err;
+}
+
 /* The pipeline for one dma-buf: limits, device, fault-in, create, name. */
 static int export_one(const struct job *j, int *ret_fd)
 {
@@ -28,15 +47,15 @@ static int export_one(const struct job *j, int *ret_fd)
 
 	r = sb_udmabuf_limits_check(sb_spans_total(j->spans, n), n, j->split_hint);
 	if (r < 0)
-		return r;
+		return explain(j->spans, n, r);
 	dev = sb_udmabuf_open();
 	if (dev < 0)
-		return dev;
+		return explain(j->spans, n, dev);
 	r = sb_populate_spans(j->spans, n);
 	fd = r < 0 ? r : sb_udmabuf_create(dev, j->spans, n);
 	sb_close(dev);
 	if (fd < 0)
-		return fd;
+		return explain(j->spans, n, fd);
 	sb_export_base_name(j->name, j->spans, base, sizeof(base));
 	r = sb_export_name(fd, base, j->name != NULL, -1);
 	if (r < 0) {
@@ -99,7 +118,8 @@ static int export_split(struct job *j, int *ret_fds, size_t max_fds)
 	j->n = sb_spans_merge(j->spans, j->n);
 	sb_udmabuf_limits(&l, true); /* the cut must match the kernel's limits now */
 	if (!l.size || !l.list)
-		return l.size ? sb_fail_list_limit(&l, j->n) : sb_fail_size_limit(&l, 0, "");
+		return explain(j->spans, j->n,
+			       l.size ? sb_fail_list_limit(&l, j->n) : sb_fail_size_limit(&l, 0, ""));
 	tmp = calloc(j->n < l.list ? j->n : l.list, sizeof(*tmp));
 	if (!tmp)
 		return sb_fail(-ENOMEM, SEALBUF_R_NO_MEMORY, "out of memory");
@@ -118,6 +138,8 @@ static int export_split(struct job *j, int *ret_fds, size_t max_fds)
 	fds = calloc(groups, sizeof(*fds));
 	r = fds ? create_groups(j, &l, tmp, fds, groups)
 		: sb_fail(-ENOMEM, SEALBUF_R_NO_MEMORY, "out of memory");
+	if (r < 0)
+		r = explain(j->spans, j->n, r);
 	if (r == 0)
 		memcpy(ret_fds, fds, groups * sizeof(*fds));
 	free(fds);

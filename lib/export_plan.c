@@ -99,9 +99,13 @@ int sb_span_region(const char *what, const struct sealbuf_region *r, uint64_t of
 	if (!r->map || r->map_size <= base)
 		return sb_fail(-ENODATA, SEALBUF_R_EMPTY, "%s: the %s is empty (0 bytes): it has no dma-buf",
 			       what, flags & SEALBUF_EXPORT_PAYLOAD ? "payload" : "region");
-	/* SHRINK|GROW are on (checked at open for a peer's); a write seal may have come since. */
-	ret = sb_check_writable_policy(r->fd, what);
-	if (ret < 0)
+	/*
+	 * SHRINK|GROW are on (checked at open for a peer's); a write seal may
+	 * have come since. One this process knows of is refused here; one that
+	 * another holder added is looked up only if the export fails
+	 * (export.c), as udmabuf refuses write-sealed memfds itself.
+	 */
+	if (*r->write_sealed && (ret = sb_check_writable_policy(r->fd, what)) < 0)
 		return ret;
 	s->fd = r->fd;
 	s->off = base;
