@@ -23,8 +23,9 @@ struct job {
  * A failed export of regions: if one is write-sealed (shared read-only or
  * frozen by another holder, unknown to this process until now), that rule
  * is the error, as before any kernel limit or device problem: it is the one
- * no retry mends. Looked up only on failure, so an export that works makes
- * no F_GET_SEALS (docs/performance.md).
+ * no retry mends. Where the kernel enforces the rule itself (seals_first()),
+ * it is looked up only on failure, so an export that works makes no
+ * F_GET_SEALS (docs/performance.md).
  */
 static int explain(const struct sb_span *s, size_t n, int err)
 {
@@ -36,6 +37,18 @@ static int explain(const struct sb_span *s, size_t n, int err)
 		}
 	}
 	return err;
+}
+
+/*
+ * Before the kernel: the write-seal rule, unless this kernel's udmabuf
+ * refuses write-sealed memfds itself; then a refused create names the rule
+ * through explain(). An older kernel takes F_SEAL_FUTURE_WRITE memfds, so
+ * there the seals are read first, or a region shared read-only by another
+ * holder could still become a writable dma-buf.
+ */
+static int seals_first(int dev, const struct sb_span *s, size_t n)
+{
+	return sb_udmabuf_refuses_future_write(dev) ? 0 : explain(s, n, 0);
 }
 
 /* The pipeline for one dma-buf: limits, device, fault-in, create, name. */
@@ -51,7 +64,9 @@ static int export_one(const struct job *j, int *ret_fd)
 	dev = sb_udmabuf_open();
 	if (dev < 0)
 		return explain(j->spans, n, dev);
-	r = sb_populate_spans(j->spans, n);
+	r = seals_first(dev, j->spans, n);
+	if (r == 0)
+		r = sb_populate_spans(j->spans, n);
 	fd = r < 0 ? r : sb_udmabuf_create(dev, j->spans, n);
 	sb_close(dev);
 	if (fd < 0)
@@ -94,7 +109,9 @@ static int create_groups(const struct job *j, const struct sb_udmabuf_limits *l,
 	if (dev < 0)
 		return dev;
 	sb_export_base_name(j->name, j->spans, base, sizeof(base));
-	r = sb_populate_spans(j->spans, j->n);
+	r = seals_first(dev, j->spans, j->n);
+	if (r == 0)
+		r = sb_populate_spans(j->spans, j->n);
 	while (r == 0 && done < groups && (k = sb_cut_next(&c, l, tmp))) {
 		r = sb_udmabuf_create(dev, tmp, k);
 		if (r >= 0) {

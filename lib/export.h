@@ -47,6 +47,8 @@ int sb_fail_list_limit(const struct sb_udmabuf_limits *l, size_t n);
 int sb_udmabuf_open(void);
 /* One dma-buf of the @n spans: a new fd, or a failure saying why. */
 int sb_udmabuf_create(int dev, const struct sb_span *s, size_t n);
+/* Whether this kernel's udmabuf refuses F_SEAL_FUTURE_WRITE memfds (probed once). */
+bool sb_udmabuf_refuses_future_write(int dev);
 
 /* populate.c: fault in every span's pages before the kernel pins them. */
 int sb_populate_spans(const struct sb_span *s, size_t n);

@@ -8,6 +8,7 @@
 #include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -143,6 +144,49 @@ static int create_list(int dev, const struct sb_span *s, size_t n)
 	r = sb_ioctl(dev, UDMABUF_CREATE_LIST, list);
 	free(list);
 	return r;
+}
+
+/* One UDMABUF_CREATE of page 0 of @memfd: whether the kernel took it. */
+static bool probe_create(int dev, int memfd, size_t page)
+{
+	struct udmabuf_create c = { .memfd = (uint32_t)memfd, .flags = UDMABUF_FLAGS_CLOEXEC,
+				    .size = page };
+	int fd = sb_ioctl(dev, UDMABUF_CREATE, &c);
+
+	sb_close(fd);
+	return fd >= 0;
+}
+
+/*
+ * udmabuf refuses memfds sealed F_SEAL_FUTURE_WRITE only since the December
+ * 2024 fixes. Probed, not read from a version: a one-page memfd sealed
+ * F_SEAL_SHRINK is taken, then refused once sealed F_SEAL_FUTURE_WRITE too.
+ * Anything else (a failure of the probe itself) counts as "accepts", which
+ * keeps the library's own check in front of the kernel (export.c).
+ */
+static bool probe_future_write(int dev)
+{
+	size_t page = sb_page_size();
+	int memfd = sb_memfd_create("sealbuf-probe", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	bool refuses = memfd >= 0 && sb_ftruncate(memfd, (off_t)page) == 0 &&
+		       sb_fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK) == 0 && probe_create(dev, memfd, page) &&
+		       sb_fcntl(memfd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE) == 0 &&
+		       !probe_create(dev, memfd, page);
+
+	sb_close(memfd);
+	return refuses;
+}
+
+bool sb_udmabuf_refuses_future_write(int dev)
+{
+	static int state; /* 0: not probed; 1: refuses; 2: accepts */
+	int s = __atomic_load_n(&state, __ATOMIC_RELAXED);
+
+	if (!s) {
+		s = probe_future_write(dev) ? 1 : 2;
+		__atomic_store_n(&state, s, __ATOMIC_RELAXED);
+	}
+	return s == 1;
 }
 
 int sb_udmabuf_create(int dev, const struct sb_span *s, size_t n)
