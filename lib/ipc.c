@@ -310,8 +310,9 @@ static bool whole_untyped(const struct sb_inbox *in, size_t expect)
  */
 int sb_recv_message(int sock, int timeout_ms, size_t expect, struct sb_inbox *in)
 {
+	/* The clock is read only for a timeout: a caller who waits for ever never needs it. */
 	struct recv_clock clock = { .timeout_ms = timeout_ms,
-				    .deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0) };
+				    .deadline = timeout_ms > 0 ? now_ms() + timeout_ms : 0 };
 	int type = 0, r = expect ? 0 : socket_type(sock, &type);
 
 	while (r == 0) {
