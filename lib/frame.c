@@ -111,13 +111,14 @@ SEALBUF_EXPORT int sealbuf_frame_set_region(struct sealbuf_frame *frame, uint32_
 	return 0;
 }
 
-static int map_dmabuf(struct frame_buffer *b, int fd, size_t size)
+/* Writable when the fd allows it, unless the caller asked for a read-only view. */
+static int map_dmabuf(struct frame_buffer *b, int fd, size_t size, bool rdonly)
 {
 	int mode = sb_fcntl(fd, F_GETFL, 0);
 	void *p;
 	int r;
 
-	b->writable = mode >= 0 && (mode & O_ACCMODE) == O_RDWR;
+	b->writable = !rdonly && mode >= 0 && (mode & O_ACCMODE) == O_RDWR;
 	r = sb_mmap(size, PROT_READ | (b->writable ? PROT_WRITE : 0), fd, &p);
 	if (r < 0)
 		return sb_fail_sys(r, "mmap of the dma-buf");
@@ -125,8 +126,7 @@ static int map_dmabuf(struct frame_buffer *b, int fd, size_t size)
 	return 0;
 }
 
-SEALBUF_EXPORT int sealbuf_frame_set_dmabuf(struct sealbuf_frame *frame, uint32_t index,
-					    int dmabuf_fd)
+static int set_dmabuf(struct sealbuf_frame *frame, uint32_t index, int dmabuf_fd, bool rdonly)
 {
 	struct sealbuf_dmabuf_info info = { .sz = sizeof(info) };
 	struct frame_buffer b = { .kind = SEALBUF_BUFFER_DMABUF, .fd = dmabuf_fd };
@@ -139,7 +139,7 @@ SEALBUF_EXPORT int sealbuf_frame_set_dmabuf(struct sealbuf_frame *frame, uint32_
 		r = slot_check(frame, index, info.size);
 	b.size = (size_t)info.size;
 	if (r == 0)
-		r = map_dmabuf(&b, dmabuf_fd, b.size);
+		r = map_dmabuf(&b, dmabuf_fd, b.size, rdonly);
 	if (r < 0) {
 		if (dmabuf_fd >= 0)
 			sb_close(dmabuf_fd);
@@ -148,6 +148,12 @@ SEALBUF_EXPORT int sealbuf_frame_set_dmabuf(struct sealbuf_frame *frame, uint32_
 	memcpy(b.exporter, info.exporter, sizeof(b.exporter) - 1);
 	frame->buf[index] = b;
 	return 0;
+}
+
+SEALBUF_EXPORT int sealbuf_frame_set_dmabuf(struct sealbuf_frame *frame, uint32_t index,
+					    int dmabuf_fd)
+{
+	return set_dmabuf(frame, index, dmabuf_fd, false);
 }
 
 SEALBUF_EXPORT const struct sealbuf_frame_desc *sealbuf_frame_desc(const struct sealbuf_frame *frame)
@@ -373,7 +379,7 @@ static int open_buffer(struct sealbuf_frame *f, uint32_t i, int fd, const struct
 			sb_close(fd);
 			return r;
 		}
-		return sealbuf_frame_set_dmabuf(f, i, fd);
+		return set_dmabuf(f, i, fd, o->flags & SEALBUF_OPEN_RDONLY);
 	}
 	r = sb_open_received(&rw, fd, o->flags | SEALBUF_OPEN_KEEP_HANDLE, &region);
 	return r < 0 ? r : sealbuf_frame_set_region(f, i, region);

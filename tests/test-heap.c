@@ -185,6 +185,7 @@ static void send_one_dmabuf(int dmabuf_fd, const char *exporter)
 	struct sealbuf_buffer_info info = { .sz = sizeof(info) };
 	struct sealbuf_frame_desc d;
 	struct sealbuf_frame *f, *g;
+	char flags[256];
 	int sv[2];
 
 	assert_int_equal(sealbuf_frame_layout(DRM_FORMAT_XRGB8888, 64, 16, NULL, &d, NULL), 0);
@@ -197,8 +198,19 @@ static void send_one_dmabuf(int dmabuf_fd, const char *exporter)
 		fail_msg("recv: %s", sealbuf_last_error());
 	assert_int_equal(sealbuf_frame_buffer_info(g, 0, &info), 0);
 	assert_string_equal(info.exporter, exporter);
+	assert_true(info.writable); /* its fd is read-write */
 	print_message("a %s dma-buf of %llu bytes arrived as a frame\n", exporter,
 		      (unsigned long long)info.size);
+	sealbuf_frame_free(g);
+	/* Asked for a read-only view, the receiver maps it so (no "wr" in the VMA's flags). */
+	o.flags = SEALBUF_OPEN_RDONLY;
+	assert_int_equal(sealbuf_frame_send(sv[0], f, 0), 0);
+	if (sealbuf_frame_recv(sv[1], &o, &g) < 0)
+		fail_msg("recv read-only: %s", sealbuf_last_error());
+	assert_int_equal(sealbuf_frame_buffer_info(g, 0, &info), 0);
+	assert_false(info.writable);
+	assert_true(tl_smaps(sealbuf_frame_plane(g, 0), "VmFlags:", flags, sizeof(flags)));
+	assert_null(strstr(flags, " wr "));
 	sealbuf_frame_free(g);
 	sealbuf_frame_free(f);
 	close(sv[0]);
