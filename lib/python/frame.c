@@ -309,23 +309,30 @@ static const char **parse_exporters(PyObject *obj, PyObject **keep)
 
 PyDoc_STRVAR(frame_recv_doc,
 "frame_recv(sock, *, timeout_ms=None, readonly=False, keep_handle=False,\n"
-"           exporters=None) -> Frame\n"
+"           exporters=None, populate=None) -> Frame\n"
 "\n"
 "Receive one frame (a version 2 message) and every buffer's fd, validate\n"
 "them all (exporters: the dma-buf exporters allowed, None: any) and map\n"
-"them. All or nothing. timeout_ms as poll(2); waits without the GIL.");
+"them. All or nothing. timeout_ms as poll(2); waits without the GIL.\n"
+"populate: True maps every page of the frame's region now, False never,\n"
+"None as the library decides (see open()).");
 
 static PyObject *py_frame_recv(PyObject *m, PyObject *args, PyObject *kw)
 {
-	char *kws[] = { "sock", "timeout_ms", "readonly", "keep_handle", "exporters", NULL };
-	PyObject *sockobj, *tmo = Py_None, *exp = Py_None, *keep = NULL, *res;
+	char *kws[] = { "sock", "timeout_ms", "readonly", "keep_handle", "exporters", "populate",
+			NULL };
+	PyObject *sockobj, *tmo = Py_None, *exp = Py_None, *pop = Py_None, *keep = NULL, *res;
 	int readonly = 0, keephandle = 0, fd, timeout, err;
 	struct sealbuf_frame *f = NULL;
 	const char **names;
+	uint32_t flags;
 
-	if (!PyArg_ParseTupleAndKeywords(args, kw, "O|$OppO:frame_recv", kws, &sockobj, &tmo,
-					 &readonly, &keephandle, &exp) ||
-	    !sbpy_timeout(tmo, &timeout) || (fd = sbpy_fd(sockobj)) < 0)
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "O|$OppOO:frame_recv", kws, &sockobj, &tmo,
+					 &readonly, &keephandle, &exp, &pop))
+		return NULL;
+	flags = (readonly ? SEALBUF_OPEN_RDONLY : 0) | (keephandle ? SEALBUF_OPEN_KEEP_HANDLE : 0);
+	if (!sbpy_populate(pop, &flags) || !sbpy_timeout(tmo, &timeout) ||
+	    (fd = sbpy_fd(sockobj)) < 0)
 		return NULL;
 	names = parse_exporters(exp, &keep);
 	if (PyErr_Occurred()) {
@@ -343,8 +350,7 @@ static PyObject *py_frame_recv(PyObject *m, PyObject *args, PyObject *kw)
 		return NULL;
 	}
 	SEALBUF_OPTS(sealbuf_frame_recv_opts, o, .timeout_ms = timeout, .exporters = names,
-		     .flags = (readonly ? SEALBUF_OPEN_RDONLY : 0) |
-			      (keephandle ? SEALBUF_OPEN_KEEP_HANDLE : 0));
+		     .flags = flags);
 	Py_BEGIN_ALLOW_THREADS
 	err = sealbuf_frame_recv(fd, &o, &f);
 	Py_END_ALLOW_THREADS

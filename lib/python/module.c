@@ -232,9 +232,22 @@ static int open_flags(int readonly, int keep_handle, int nomap)
 	       (nomap ? SEALBUF_OPEN_NOMAP : 0);
 }
 
+bool sbpy_populate(PyObject *obj, uint32_t *flags)
+{
+	if (!obj || obj == Py_None)
+		return true; /* the library's default */
+	if (!PyBool_Check(obj)) { /* a truthy "no" must not populate */
+		PyErr_Format(PyExc_TypeError, "populate must be a bool or None, not %.100s",
+			     Py_TYPE(obj)->tp_name);
+		return false;
+	}
+	*flags |= obj == Py_True ? SEALBUF_OPEN_POPULATE : SEALBUF_OPEN_LAZY;
+	return true;
+}
+
 PyDoc_STRVAR(open_doc,
 "open(fd, size, *, kind=KIND_PLAIN, readonly=False, keep_handle=False,\n"
-"     nomap=False) -> Region\n"
+"     nomap=False, populate=None) -> Region\n"
 "\n"
 "Check a memfd handle as untrusted input (a memfd, sealed against resizing,\n"
 "of the declared size: the requested size of a plain region, the capacity of\n"
@@ -242,30 +255,36 @@ PyDoc_STRVAR(open_doc,
 "with fileno(); it stays yours (sealbuf works on a duplicate). readonly maps\n"
 "it read-only (needed for a read-only handle); keep_handle keeps the memfd\n"
 "to share() or export() later; nomap (plain regions) validates and keeps the\n"
-"handle but maps nothing: map parts with Region.window().");
+"handle but maps nothing: map parts with Region.window(). populate=True\n"
+"maps every page now (one system call, no page faults later), False never\n"
+"does (pages fault in as touched), None leaves it to the library (writable\n"
+"mappings of 64 KiB and more without holes are populated).");
 
 static PyObject *py_open(PyObject *m, PyObject *args, PyObject *kw)
 {
-	char *kws[] = { "fd", "size", "kind", "readonly", "keep_handle", "nomap", NULL };
+	char *kws[] = { "fd", "size", "kind", "readonly", "keep_handle", "nomap", "populate", NULL };
 	struct sealbuf_region *r = NULL;
 	int readonly = 0, keep = 0, nomap = 0, fd, dup_fd, err;
 	unsigned int kind = 0;
+	uint32_t flags;
 	Py_ssize_t size;
-	PyObject *fdobj;
+	PyObject *fdobj, *pop = Py_None;
 
-	if (!PyArg_ParseTupleAndKeywords(args, kw, "On|$Ippp:open", kws, &fdobj, &size, &kind,
-					 &readonly, &keep, &nomap))
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "On|$IpppO:open", kws, &fdobj, &size, &kind,
+					 &readonly, &keep, &nomap, &pop))
 		return NULL;
 	if (size < 0)
 		return PyErr_Format(PyExc_ValueError, "size must be >= 0");
+	flags = open_flags(readonly, keep, nomap);
+	if (!sbpy_populate(pop, &flags))
+		return NULL;
 	fd = sbpy_fd(fdobj);
 	if (fd < 0)
 		return NULL;
 	dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
 	if (dup_fd < 0)
 		return PyErr_SetFromErrno(PyExc_OSError);
-	SEALBUF_OPTS(sealbuf_open_opts, o, .flags = open_flags(readonly, keep, nomap),
-		     .kind = kind);
+	SEALBUF_OPTS(sealbuf_open_opts, o, .flags = flags, .kind = kind);
 	Py_BEGIN_ALLOW_THREADS
 	err = sealbuf_region_open(dup_fd, (size_t)size, &o, &r); /* closes dup_fd */
 	Py_END_ALLOW_THREADS
@@ -376,7 +395,7 @@ static bool parse_uids(PyObject *obj, uint32_t **uids, uint32_t *n)
 
 PyDoc_STRVAR(recv_doc,
 "recv(sock, *, timeout_ms=None, readonly=False, keep_handle=False, nomap=False,\n"
-"     same_uid=False, allow_uids=None, peer_pidfd=False) -> Region\n"
+"     same_uid=False, allow_uids=None, peer_pidfd=False, populate=None) -> Region\n"
 "\n"
 "Receive one region from an AF_UNIX socket (a socket.socket or an fd),\n"
 "validate the message, every fd attached and the region, and map it.\n"
@@ -385,23 +404,27 @@ PyDoc_STRVAR(recv_doc,
 "only senders running as this process's uid / one of these uids (others:\n"
 "Error EACCES, SEALBUF_R_PEER_REFUSED); region.peer then says who sent it\n"
 "(with peer_pidfd=True, a pidfd of the sender, yours to close). nomap:\n"
-"validate and keep the handle but map nothing (see Region.window()).");
+"validate and keep the handle but map nothing (see Region.window()).\n"
+"populate: True maps every page now, False never, None as the library\n"
+"decides (see open()).");
 
 static PyObject *py_recv(PyObject *m, PyObject *args, PyObject *kw)
 {
 	char *kws[] = { "sock", "timeout_ms", "readonly", "keep_handle", "nomap", "same_uid",
-			"allow_uids", "peer_pidfd", NULL };
-	PyObject *sockobj, *tmo = Py_None, *allow = Py_None, *region;
+			"allow_uids", "peer_pidfd", "populate", NULL };
+	PyObject *sockobj, *tmo = Py_None, *allow = Py_None, *pop = Py_None, *region;
 	int readonly = 0, keep = 0, nomap = 0, same = 0, pidfd = 0, fd, timeout, err;
 	struct sealbuf_peer peer = { .sz = sizeof(peer), .pidfd = -1 };
 	struct sealbuf_region *r = NULL;
-	uint32_t *uids, n_uids;
+	uint32_t *uids, n_uids, flags;
 
-	if (!PyArg_ParseTupleAndKeywords(args, kw, "O|$OppppOp:recv", kws, &sockobj, &tmo,
-					 &readonly, &keep, &nomap, &same, &allow, &pidfd))
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "O|$OppppOpO:recv", kws, &sockobj, &tmo,
+					 &readonly, &keep, &nomap, &same, &allow, &pidfd, &pop))
 		return NULL;
-	if (!sbpy_timeout(tmo, &timeout) || (fd = sbpy_fd(sockobj)) < 0 ||
-	    !parse_uids(allow, &uids, &n_uids))
+	flags = open_flags(readonly, keep, nomap) | (same ? SEALBUF_RECV_SAME_UID : 0) |
+		(pidfd ? SEALBUF_RECV_PEER_PIDFD : 0);
+	if (!sbpy_populate(pop, &flags) || !sbpy_timeout(tmo, &timeout) ||
+	    (fd = sbpy_fd(sockobj)) < 0 || !parse_uids(allow, &uids, &n_uids))
 		return NULL;
 	if (timeout != 0) {
 		timeout = sbpy_wait_readable(fd, timeout);
@@ -414,8 +437,7 @@ static PyObject *py_recv(PyObject *m, PyObject *args, PyObject *kw)
 	}
 	SEALBUF_OPTS(sealbuf_recv_opts, o, .timeout_ms = timeout, .allow_uids = uids,
 		     .n_allow_uids = n_uids, .ret_peer = &peer);
-	o.flags = open_flags(readonly, keep, nomap) | (same ? SEALBUF_RECV_SAME_UID : 0) |
-		  (pidfd ? SEALBUF_RECV_PEER_PIDFD : 0);
+	o.flags = flags;
 	Py_BEGIN_ALLOW_THREADS
 	err = sealbuf_region_recv(fd, &o, &r);
 	Py_END_ALLOW_THREADS

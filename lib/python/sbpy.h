@@ -38,6 +38,9 @@ int sbpy_fd(PyObject *obj);
 int sbpy_writable_buffer(PyObject *obj, Py_buffer *view, const char *what);
 /* poll(2)-style timeout in ms from None or an int; false + exception if bad. */
 bool sbpy_timeout(PyObject *obj, int *ret_ms);
+/* populate=None (no flag), True (SEALBUF_OPEN_POPULATE), False (_LAZY) into *@flags;
+ * false + TypeError if not a bool or None. */
+bool sbpy_populate(PyObject *obj, uint32_t *flags);
 /* A Region owning @r (freed on failure). */
 PyObject *sbpy_region_new(struct sealbuf_region *r);
 /* The C region of an open Region, or NULL + exception. */

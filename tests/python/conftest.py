@@ -57,6 +57,23 @@ def no_leak():
     assert memfd_maps() == maps, "a test leaked a mapping"
 
 
+def pages_mapped(buf):
+    """(mapped, pages): how many of buf's pages have a page-table entry now
+    (/proc/self/pagemap bit 63), without touching them."""
+    import mmap
+    import struct
+
+    import numpy as np
+
+    view = np.frombuffer(buf, dtype=np.uint8)  # its address, read-only buffers too
+    first = view.ctypes.data // mmap.PAGESIZE
+    n = (view.ctypes.data + view.nbytes - 1) // mmap.PAGESIZE - first + 1
+    with open("/proc/self/pagemap", "rb") as f:
+        f.seek(first * 8)
+        entries = struct.unpack(f"{n}Q", f.read(n * 8))
+    return sum(e >> 63 for e in entries), n
+
+
 def run(*args, **kw):
     kw.setdefault("timeout", 60)
     return subprocess.run(args, capture_output=True, text=True, **kw)

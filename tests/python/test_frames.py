@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import sealbuf
+from conftest import pages_mapped
 
 PAGE = mmap.PAGESIZE
 
@@ -55,6 +56,24 @@ def test_frame_planes_zero_copy_and_send(pair):
         del gp, px
         with pytest.raises(ValueError):
             f.plane(5)
+
+
+@pytest.mark.parametrize("readonly", [False, True])
+def test_frame_recv_populate(pair, readonly):
+    """populate reaches the frame's region: a 1 MiB plane is all mapped at the
+    receive with True, not at all with False."""
+    a, b = pair
+    desc, sizes = sealbuf.frame_layout(sealbuf.FORMAT_XRGB8888, 512, 512)
+    assert sizes[0] >= 1 << 20
+    with sealbuf.frame_create(desc) as f:
+        for populate in (True, False):
+            f.send(a, readonly=readonly)
+            with sealbuf.frame_recv(b, timeout_ms=1000, readonly=readonly,
+                                    populate=populate) as g:
+                with g.plane(0) as m:
+                    mapped, pages = pages_mapped(m)
+                assert pages >= (1 << 20) // PAGE
+                assert mapped == (pages if populate else 0)
 
 
 def test_frame_new_set_region_and_dmabuf_errors(pair):

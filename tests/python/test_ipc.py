@@ -10,6 +10,7 @@ import time
 import pytest
 
 import sealbuf
+from conftest import pages_mapped
 
 PAGE = mmap.PAGESIZE
 
@@ -60,6 +61,52 @@ def test_share_open():
             with pytest.raises(sealbuf.Error) as ei:
                 sealbuf.open(fd, 3 * PAGE, kind=sealbuf.KIND_RESERVED)
             assert ei.value.reason.startswith("SEALBUF_R_")
+        finally:
+            os.close(fd)
+
+
+@pytest.mark.parametrize("readonly", [False, True])
+def test_recv_populate(pair, readonly):
+    """populate=True maps every page of 1 MiB at the receive, False none,
+    whatever the default would do for this mapping."""
+    a, b = pair
+    with sealbuf.create(1 << 20) as r:
+        for populate in (True, False):
+            r.send(a, readonly=readonly)
+            with sealbuf.recv(b, timeout_ms=1000, readonly=readonly, populate=populate) as p:
+                with memoryview(p) as m:
+                    mapped, pages = pages_mapped(m)
+                assert pages == (1 << 20) // PAGE
+                assert mapped == (pages if populate else 0)
+
+
+def test_open_populate():
+    with sealbuf.create(1 << 20) as r:
+        fd = r.share()
+        try:
+            for populate in (True, False):
+                with sealbuf.open(fd, 1 << 20, populate=populate) as o, memoryview(o) as m:
+                    mapped, pages = pages_mapped(m)
+                assert pages == (1 << 20) // PAGE
+                assert mapped == (pages if populate else 0)
+        finally:
+            os.close(fd)
+
+
+def test_populate_must_be_bool_or_none(pair):
+    a, b = pair
+    with sealbuf.create(PAGE) as r:
+        fd = r.share()
+        try:
+            for bad in ("yes", 1, 0):
+                with pytest.raises(TypeError):
+                    sealbuf.open(fd, PAGE, populate=bad)
+                with pytest.raises(TypeError):
+                    sealbuf.recv(b, timeout_ms=0, populate=bad)
+                with pytest.raises(TypeError):
+                    sealbuf.frame_recv(b, timeout_ms=0, populate=bad)
+            with sealbuf.open(fd, PAGE, populate=None):
+                pass
         finally:
             os.close(fd)
 

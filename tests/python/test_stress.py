@@ -46,7 +46,7 @@ def targets(regions):
 
 KW = ["size", "name", "prefault", "noreserve", "hugetlb", "huge_page_shift", "kind",
       "readonly", "keep_handle", "timeout_ms", "out", "offset", "length", "payload",
-      "seen_seq", "primary", "bogus"]
+      "seen_seq", "primary", "populate", "bogus"]
 
 
 def test_hostile_arguments():
