@@ -31,10 +31,10 @@ static int explain(const struct sb_span *s, size_t n, int err)
 {
 	for (size_t i = 0; i < n; i++) {
 		int r = s[i].region ? sb_check_writable_policy(s[i].fd, "export") : 0;
-		if (r < 0) {
-			*s[i].region->write_sealed = true;
+		if (r == -EPERM)
+			sb_mark_write_sealed(s[i].region);
+		if (r < 0)
 			return r;
-		}
 	}
 	return err;
 }
@@ -48,7 +48,7 @@ static int explain(const struct sb_span *s, size_t n, int err)
  */
 static int seals_first(int dev, const struct sb_span *s, size_t n)
 {
-	return sb_udmabuf_refuses_future_write(dev) ? 0 : explain(s, n, 0);
+	return sb_udmabuf_refuses_future_write(dev) && !sb_sealed_here() ? 0 : explain(s, n, 0);
 }
 
 /* The pipeline for one dma-buf: limits, device, fault-in, create, name. */

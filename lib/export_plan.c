@@ -105,7 +105,7 @@ int sb_span_region(const char *what, const struct sealbuf_region *r, uint64_t of
 	 * another holder added is looked up only if the export fails
 	 * (export.c), as udmabuf refuses write-sealed memfds itself.
 	 */
-	if (*r->write_sealed && (ret = sb_check_writable_policy(r->fd, what)) < 0)
+	if (sb_write_sealed(r) && (ret = sb_check_writable_policy(r->fd, what)) < 0)
 		return ret;
 	s->fd = r->fd;
 	s->off = base;

@@ -69,7 +69,10 @@ static int busy(struct sealbuf_region *r)
 
 static int seal_write(struct sealbuf_region *r)
 {
-	int ret = sb_fcntl(r->fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SEAL);
+	int ret;
+
+	sb_note_write_seal();
+	ret = sb_fcntl(r->fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SEAL);
 
 	if (ret == -EBUSY)
 		return busy(r);

@@ -75,11 +75,11 @@ int sb_share_check(const struct sealbuf_region *region, uint32_t flags, bool ask
 	/* A region mapped read-only here has a read-only fd: it shares as one. */
 	if ((flags & SEALBUF_SHARE_RDONLY) || !region->writable)
 		return 0;
-	if (!ask_kernel && !*region->write_sealed)
+	if (!ask_kernel && !sb_write_sealed(region) && !sb_sealed_here())
 		return 0;
 	r = sb_check_writable_policy(region->fd, "sharing read-write");
 	if (r == -EPERM)
-		*region->write_sealed = true;
+		sb_mark_write_sealed(region);
 	return r;
 }
 
@@ -101,7 +101,7 @@ static int share_rdonly(const struct sealbuf_region *region)
 	if (r == 0) {
 		r = reopen_rdonly(region->fd);
 		if (r >= 0) {
-			*region->write_sealed = true;
+			sb_mark_write_sealed(region);
 			sb_header_note_rdonly(region);
 		}
 		return r;

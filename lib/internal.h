@@ -110,6 +110,14 @@ int sb_check_seals_mode(int fd, bool writable);
 int sb_check_seals(int fd);
 /* Read-only sharing seals the memfd F_SEAL_FUTURE_WRITE (once). */
 int sb_seal_future_write(int fd);
+/*
+ * Whether this process has ever write-sealed a memfd (a read-only share or
+ * a freeze): until it has, a write seal on a region's memfd can only be
+ * another process's, which a read-write send leaves to the receiver and the
+ * kernel; from then on, every read-write send reads the seals.
+ */
+void sb_note_write_seal(void);
+bool sb_sealed_here(void);
 /* A new writable handle or dma-buf of a region's memfd @fd: refused after a read-only share or a freeze. */
 int sb_check_writable_policy(int fd, const char *what);
 /* A region read-only here (@fd its memfd, or -1): -EROFS, SEALBUF_R_FROZEN if frozen, else SEALBUF_R_READ_ONLY saying @why. */

@@ -42,7 +42,7 @@ struct sealbuf_region {
 	 * of the memfd added one (handle.c: who asks the kernel then). A fact
 	 * about the memfd, recorded through a const region as populated is.
 	 */
-	bool *write_sealed;
+	bool *write_sealed;      /* through sb_write_sealed()/sb_mark_write_sealed(): threads share it */
 	bool write_sealed_store;
 	bool hugetlb;            /* on hugetlbfs: huge pages already */
 	bool thp;                /* MADV_HUGEPAGE given to this mapping */
@@ -60,16 +60,28 @@ struct sealbuf_region {
 	char dmabuf_name[SEALBUF_DMABUF_NAME_MAX + 1];
 };
 
+static inline bool sb_write_sealed(const struct sealbuf_region *r)
+{
+	return __atomic_load_n(r->write_sealed, __ATOMIC_RELAXED);
+}
+
+static inline void sb_mark_write_sealed(const struct sealbuf_region *r)
+{
+	__atomic_store_n(r->write_sealed, true, __ATOMIC_RELAXED);
+}
+
 /* handle.c: a new read-only open file of @fd (through /proc/self/fd). */
 int sb_reopen_rdonly(int fd);
 /* handle.c: a new fd for @region (read-only reopen with SEALBUF_SHARE_RDONLY). */
 int sb_share_fd(const struct sealbuf_region *region, uint32_t flags, int *ret_fd);
 /*
  * Whether @region may be shared with @flags. A read-write share is refused
- * once the memfd is write-sealed: by what this process knows, and with
- * @ask_kernel by the memfd's seals too (one F_GET_SEALS), which catches a
- * seal another holder added. Without it, such a handle is still refused,
- * by its receiver (SEALBUF_R_SEALS_EXTRA): the kernel keeps it read-only.
+ * once the memfd is write-sealed. The seals are read (one F_GET_SEALS) with
+ * @ask_kernel, or when this process has write-sealed any memfd; otherwise
+ * (a send, in a process that never shared read-only nor froze) only a seal
+ * this region has seen is refused here: one another process added is
+ * refused by the receiver (SEALBUF_R_SEALS_EXTRA), and the kernel lets
+ * nobody write through such a handle either.
  */
 int sb_share_check(const struct sealbuf_region *region, uint32_t flags, bool ask_kernel);
 /*

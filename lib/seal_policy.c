@@ -44,14 +44,29 @@ int sb_get_seals(int fd)
 	return seals;
 }
 
+static bool sealed_here;
+
+void sb_note_write_seal(void)
+{
+	__atomic_store_n(&sealed_here, true, __ATOMIC_RELAXED);
+}
+
+bool sb_sealed_here(void)
+{
+	return __atomic_load_n(&sealed_here, __ATOMIC_RELAXED);
+}
+
 /*
  * The first read-only share: F_SEAL_FUTURE_WRITE, unless a write seal is
  * there already (frozen, or shared read-only before).
  */
 int sb_seal_future_write(int fd)
 {
-	int seals = sb_get_seals(fd), r;
+	int seals, r;
 
+	/* Noted before the seal: a send racing with it then reads the seals. */
+	sb_note_write_seal();
+	seals = sb_get_seals(fd);
 	if (seals < 0 || (seals & SB_SEALS_FORBIDDEN))
 		return seals < 0 ? seals : 0;
 	r = sb_fcntl(fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE);

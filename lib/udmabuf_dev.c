@@ -146,47 +146,61 @@ static int create_list(int dev, const struct sb_span *s, size_t n)
 	return r;
 }
 
-/* One UDMABUF_CREATE of page 0 of @memfd: whether the kernel took it. */
-static bool probe_create(int dev, int memfd, size_t page)
+/* One UDMABUF_CREATE of page 0 of @memfd: 0 when the kernel took it, else -errno. */
+static int probe_create(int dev, int memfd, size_t page)
 {
 	struct udmabuf_create c = { .memfd = (uint32_t)memfd, .flags = UDMABUF_FLAGS_CLOEXEC,
 				    .size = page };
 	int fd = sb_ioctl(dev, UDMABUF_CREATE, &c);
 
 	sb_close(fd);
-	return fd >= 0;
+	return fd < 0 ? fd : 0;
 }
+
+enum { PROBE_UNKNOWN, PROBE_REFUSES, PROBE_ACCEPTS };
 
 /*
  * udmabuf refuses memfds sealed F_SEAL_FUTURE_WRITE only since the December
  * 2024 fixes. Probed, not read from a version: a one-page memfd sealed
- * F_SEAL_SHRINK is taken, then refused once sealed F_SEAL_FUTURE_WRITE too.
- * Anything else (a failure of the probe itself) counts as "accepts", which
- * keeps the library's own check in front of the kernel (export.c).
+ * F_SEAL_SHRINK is taken, then refused with EINVAL, the seal check's own
+ * errno, once sealed F_SEAL_FUTURE_WRITE too; a kernel that takes it again
+ * accepts such memfds.
+ * Anything else (a failure of the probe itself: no memory, no fd) settles
+ * nothing and counts as "accepts" for now, which keeps the library's own
+ * check in front of the kernel (export.c).
  */
-static bool probe_future_write(int dev)
+static int probe_future_write(int dev)
 {
 	size_t page = sb_page_size();
 	int memfd = sb_memfd_create("sealbuf-probe", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	bool refuses = memfd >= 0 && sb_ftruncate(memfd, (off_t)page) == 0 &&
-		       sb_fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK) == 0 && probe_create(dev, memfd, page) &&
-		       sb_fcntl(memfd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE) == 0 &&
-		       !probe_create(dev, memfd, page);
+	int r = memfd < 0 ? memfd : sb_ftruncate(memfd, (off_t)page), sealed = 1; /* 1: not tried */
 
+	if (r == 0)
+		r = sb_fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK);
+	if (r == 0)
+		r = probe_create(dev, memfd, page); /* the control: taken by every kernel */
+	if (r == 0)
+		r = sb_fcntl(memfd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE);
+	if (r == 0)
+		sealed = probe_create(dev, memfd, page);
 	sb_close(memfd);
-	return refuses;
+	if (sealed == 0)
+		return PROBE_ACCEPTS;
+	/* Only the sealed create's own EINVAL, after the control was taken, says "refuses". */
+	return sealed == -EINVAL ? PROBE_REFUSES : PROBE_UNKNOWN;
 }
 
 bool sb_udmabuf_refuses_future_write(int dev)
 {
-	static int state; /* 0: not probed; 1: refuses; 2: accepts */
+	static int state = PROBE_UNKNOWN; /* kept once settled */
 	int s = __atomic_load_n(&state, __ATOMIC_RELAXED);
 
-	if (!s) {
-		s = probe_future_write(dev) ? 1 : 2;
-		__atomic_store_n(&state, s, __ATOMIC_RELAXED);
+	if (s == PROBE_UNKNOWN) {
+		s = probe_future_write(dev);
+		if (s != PROBE_UNKNOWN)
+			__atomic_store_n(&state, s, __ATOMIC_RELAXED);
 	}
-	return s == 1;
+	return s == PROBE_REFUSES;
 }
 
 int sb_udmabuf_create(int dev, const struct sb_span *s, size_t n)

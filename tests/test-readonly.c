@@ -377,42 +377,96 @@ static void order_of_shares(void **state)
 }
 
 /*
- * Sends after a read-only share: a read-write send is refused at once (this
- * process knows of the seal). A seal another holder added behind the
- * sender's back is not looked up on the send (docs/performance.md): the
- * read-write handle goes out, and its receiver refuses to map it writable,
- * so nothing writes through it either way.
+ * Read-write sends once this process has shared read-only: refused at the
+ * send, whichever region object of the memfd it goes through and whoever
+ * added the seal (the process reads the seals from then on).
  */
 static void sends_after_write_seal(void **state)
 {
-	SEALBUF_OPTS(sealbuf_recv_opts, rw, .timeout_ms = 1000);
-	SEALBUF_OPTS(sealbuf_recv_opts, ro, .timeout_ms = 1000, .flags = SEALBUF_OPEN_RDONLY);
+	SEALBUF_OPTS(sealbuf_open_opts, keep, .flags = SEALBUF_OPEN_KEEP_HANDLE);
 	struct sealbuf_region *a = tl_region("sends", tl_page(), 0), *b = tl_region("sends-b", tl_page(), 0);
-	struct sealbuf_region *got;
+	struct sealbuf_region *a2;
 	int sv[2], fd;
 
 	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	/* A second object of a's memfd, made before the read-only share. */
+	assert_int_equal(sealbuf_region_share(a, 0, &fd), 0);
+	assert_int_equal(sealbuf_region_open(fd, tl_page(), &keep, &a2), 0);
 	assert_int_equal(sealbuf_region_share(a, SEALBUF_SHARE_RDONLY, &fd), 0);
 	close(fd);
 	tl_assert_fail(sealbuf_region_send(sv[0], a, 0), -EPERM, SEALBUF_R_SHARED_READ_ONLY);
-	/* Another holder of a writable fd seals b: the sender has not been told. */
+	tl_assert_fail(sealbuf_region_send(sv[0], a2, 0), -EPERM, SEALBUF_R_SHARED_READ_ONLY);
+	/* Another holder of a writable fd seals b behind its region object's back. */
 	assert_int_equal(sealbuf_region_share(b, 0, &fd), 0);
 	assert_int_equal(fcntl(fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE), 0);
 	close(fd);
-	assert_int_equal(sealbuf_region_send(sv[0], b, 0), 0);
-	tl_assert_fail(sealbuf_region_recv(sv[1], &rw, &got), -EPERM, SEALBUF_R_SEALS_EXTRA);
-	/* Read-only it maps; writing through it cannot. */
-	assert_int_equal(sealbuf_region_send(sv[0], b, 0), 0);
-	assert_int_equal(sealbuf_region_recv(sv[1], &ro, &got), 0);
-	assert_int_equal(mprotect(sealbuf_region_data(got), tl_page(), PROT_READ | PROT_WRITE), -1);
-	sealbuf_region_free(got);
-	/* Asking for a handle looks at the seals: refused with the rule's reason. */
-	tl_assert_fail(sealbuf_region_share(b, 0, &fd), -EPERM, SEALBUF_R_SHARED_READ_ONLY);
 	tl_assert_fail(sealbuf_region_send(sv[0], b, 0), -EPERM, SEALBUF_R_SHARED_READ_ONLY);
+	tl_assert_fail(sealbuf_region_share(b, 0, &fd), -EPERM, SEALBUF_R_SHARED_READ_ONLY);
 	close(sv[0]);
 	close(sv[1]);
+	sealbuf_region_free(a2);
 	sealbuf_region_free(a);
 	sealbuf_region_free(b);
+}
+
+/*
+ * The sender of unaware_sender(): a fresh process (this program run again)
+ * that never shared read-only or froze, so its sends do not read the seals.
+ * It makes a region, lets "another holder" seal it F_SEAL_FUTURE_WRITE, then
+ * sends it read-write twice and tries to export it.
+ */
+static int unaware_sender_main(int sock)
+{
+	struct sealbuf_region *b;
+	int fd;
+
+	if (sealbuf_region_create(tl_page(), NULL, &b) < 0 || sealbuf_region_share(b, 0, &fd) < 0 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE) < 0)
+		return 2;
+	close(fd);
+	fd = sealbuf_region_send(sock, b, 0) < 0 || sealbuf_region_send(sock, b, 0) < 0 ? 3 : 0;
+	/*
+	 * Its export names the rule: read before the kernel where udmabuf would
+	 * take the memfd, else once the kernel refused it (in the guest), or
+	 * once /dev/udmabuf turned out to be missing (here). No fd is left.
+	 */
+	if (fd == 0 && !(sealbuf_region_export(b, NULL, &fd) == -EPERM &&
+			 sealbuf_last_reason() == SEALBUF_R_SHARED_READ_ONLY))
+		fd = 4;
+	sealbuf_region_free(b);
+	return fd;
+}
+
+/*
+ * Such a read-write handle goes out (docs/performance.md: the send does not
+ * read the seals), and its receiver refuses to map it writable; read-only it
+ * maps, and writing through it cannot happen.
+ */
+static void unaware_sender(void **state)
+{
+	SEALBUF_OPTS(sealbuf_recv_opts, rw, .timeout_ms = 5000);
+	SEALBUF_OPTS(sealbuf_recv_opts, ro, .timeout_ms = 5000, .flags = SEALBUF_OPEN_RDONLY);
+	struct sealbuf_region *got;
+	char arg[16];
+	int sv[2], status;
+	pid_t pid;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	snprintf(arg, sizeof(arg), "%d", sv[1]);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		execl("/proc/self/exe", "test-readonly", "--unaware-sender", arg, (char *)NULL);
+		_exit(127);
+	}
+	close(sv[1]);
+	tl_assert_fail(sealbuf_region_recv(sv[0], &rw, &got), -EPERM, SEALBUF_R_SEALS_EXTRA);
+	assert_int_equal(sealbuf_region_recv(sv[0], &ro, &got), 0);
+	assert_int_equal(mprotect(sealbuf_region_data(got), tl_page(), PROT_READ | PROT_WRITE), -1);
+	sealbuf_region_free(got);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(sv[0]);
 }
 
 static void need_udmabuf(void)
@@ -475,9 +529,12 @@ int main(int argc, char **argv)
 		TL_TEST(rdonly_region_shares_rdonly),
 		TL_TEST(order_of_shares),
 		TL_TEST(sends_after_write_seal),
+		TL_TEST(unaware_sender),
 		TL_TEST(dmabuf_before_rdonly_share),
 	};
 
+	if (argc > 2 && !strcmp(argv[1], "--unaware-sender"))
+		return unaware_sender_main(atoi(argv[2]));
 	if (argc > 1)
 		cmocka_set_test_filter(argv[1]);
 	return cmocka_run_group_tests(tests, NULL, NULL);
