@@ -409,6 +409,8 @@ static void sends_after_write_seal(void **state)
 	sealbuf_region_free(b);
 }
 
+static const char *self_path; /* this program, run again for unaware_sender() */
+
 /*
  * The sender of unaware_sender(): a fresh process (this program run again)
  * that never shared read-only or froze, so its sends do not read the seals.
@@ -456,7 +458,8 @@ static void unaware_sender(void **state)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		execl("/proc/self/exe", "test-readonly", "--unaware-sender", arg, (char *)NULL);
+		/* argv[0], not /proc/self/exe: under valgrind that is valgrind's own launcher. */
+		execl(self_path, self_path, "--unaware-sender", arg, (char *)NULL);
 		_exit(127);
 	}
 	close(sv[1]);
@@ -533,6 +536,7 @@ int main(int argc, char **argv)
 		TL_TEST(dmabuf_before_rdonly_share),
 	};
 
+	self_path = argv[0];
 	if (argc > 2 && !strcmp(argv[1], "--unaware-sender"))
 		return unaware_sender_main(atoi(argv[2]));
 	if (argc > 1)
