@@ -101,9 +101,10 @@ int sb_span_region(const char *what, const struct sealbuf_region *r, uint64_t of
 			       what, flags & SEALBUF_EXPORT_PAYLOAD ? "payload" : "region");
 	/*
 	 * SHRINK|GROW are on (checked at open for a peer's); a write seal may
-	 * have come since. One this process knows of is refused here; one that
-	 * another holder added is looked up only if the export fails
-	 * (export.c), as udmabuf refuses write-sealed memfds itself.
+	 * have come since. One this region has seen is refused here; the rest
+	 * is export.c's seals_first(), once the device is open: the seals are
+	 * read before the kernel unless udmabuf refuses write-sealed memfds
+	 * itself, and then only if the export fails.
 	 */
 	if (sb_write_sealed(r) && (ret = sb_check_writable_policy(r->fd, what)) < 0)
 		return ret;
