@@ -339,11 +339,7 @@ static PyObject *py_frame_recv(PyObject *m, PyObject *args, PyObject *kw)
 		Py_XDECREF(keep);
 		return NULL;
 	}
-	if (timeout != 0) {
-		timeout = sbpy_wait_readable(fd, timeout);
-		if (timeout == 0)
-			timeout = 1;
-	}
+	timeout = sbpy_recv_timeout(fd, timeout);
 	if (timeout == -2) {
 		PyMem_Free(names);
 		Py_XDECREF(keep);

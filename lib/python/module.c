@@ -307,7 +307,7 @@ static int64_t now_ms(void)
  * (-1: forever), or -2 with an exception set.
  */
 #define HAND_OVER_MS 1000
-int sbpy_wait_readable(int fd, int timeout_ms)
+static int wait_readable(int fd, int timeout_ms)
 {
 	int64_t deadline = timeout_ms < 0 ? INT64_MAX : now_ms() + timeout_ms;
 
@@ -326,6 +326,17 @@ int sbpy_wait_readable(int fd, int timeout_ms)
 		if (PyErr_CheckSignals() < 0)
 			return -2;
 	}
+}
+
+int sbpy_recv_timeout(int fd, int timeout_ms)
+{
+	int left;
+
+	if (timeout_ms == 0)
+		return 0; /* the caller does not wait: nor do we */
+	left = wait_readable(fd, timeout_ms);
+	/* Used up just as it became readable: the message is there, still take it. */
+	return left == 0 ? 1 : left;
 }
 
 static PyStructSequence_Field peer_fields[] = {
@@ -426,14 +437,10 @@ static PyObject *py_recv(PyObject *m, PyObject *args, PyObject *kw)
 	if (!sbpy_populate(pop, &flags) || !sbpy_timeout(tmo, &timeout) ||
 	    (fd = sbpy_fd(sockobj)) < 0 || !parse_uids(allow, &uids, &n_uids))
 		return NULL;
-	if (timeout != 0) {
-		timeout = sbpy_wait_readable(fd, timeout);
-		if (timeout == -2) {
-			PyMem_Free(uids);
-			return NULL;
-		}
-		if (timeout == 0) /* used up as it became readable: still try */
-			timeout = 1;
+	timeout = sbpy_recv_timeout(fd, timeout);
+	if (timeout == -2) {
+		PyMem_Free(uids);
+		return NULL;
 	}
 	SEALBUF_OPTS(sealbuf_recv_opts, o, .timeout_ms = timeout, .allow_uids = uids,
 		     .n_allow_uids = n_uids, .ret_peer = &peer);

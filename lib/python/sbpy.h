@@ -59,8 +59,12 @@ PyObject *sbpy_window_map(PyObject *region, PyObject *args, PyObject *kw);
 /* module.c: a PeerInfo of @peer. */
 PyObject *sbpy_peer_info(const struct sealbuf_peer *peer);
 
-/* module.c: wait for @fd to be readable in GIL-free slices; the timeout left, -2 on exception. */
-int sbpy_wait_readable(int fd, int timeout_ms);
+/*
+ * module.c: before a receive with @timeout_ms (poll's rule), wait for @fd to
+ * be readable in GIL-free slices (Ctrl-C works): the timeout to hand the
+ * library then, or -2 with an exception set.
+ */
+int sbpy_recv_timeout(int fd, int timeout_ms);
 /* frame.c: frames, dma-heaps and sync files. */
 extern PyMethodDef sbpy_frame_methods[];
 int sbpy_frame_init(PyObject *module);
